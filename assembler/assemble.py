@@ -1,0 +1,164 @@
+"""Assembly: a deal and a document → the ordered clauses → one Markdown text.
+
+Clause bodies are Jinja templates rendered in an immutable sandbox with only the deal's data. Every value
+printed from the deal passes through `finalize`, which formats it and escapes it for Markdown, so deal data is
+never read as Markdown, HTML or template code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from . import markdown
+from .deal import Deal
+from .errors import AssemblyError, LibraryError
+from .library import Clause, Document, Library
+
+_REF = re.compile(r"\[\[ref:([a-z0-9-]+)\]\]")
+
+
+class _UnsetValue(Exception):
+    """A clause printed a deal value that is not set in this deal."""
+
+
+@dataclass(frozen=True)
+class PlacedClause:
+    clause: Clause
+    number: int | None  # section number in this document; None for unnumbered clauses
+    text: str  # rendered Markdown body, cross-references resolved
+
+
+@dataclass(frozen=True)
+class AssembledDocument:
+    deal_id: str
+    document: Document
+    clauses: tuple[PlacedClause, ...]
+    markdown: str
+
+    def covered_items(self) -> set[str]:
+        return {item for placed in self.clauses for item in placed.clause.meta.covers}
+
+
+def _finalize(value: Any) -> str:
+    if value is None:
+        raise _UnsetValue()
+    if isinstance(value, jinja2.Undefined):
+        return str(value)  # StrictUndefined raises here with the variable's name
+    return markdown.escape(markdown.as_text(value))
+
+
+def _environment(currency: str) -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+        autoescape=False,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        money=lambda v: markdown.money(v, currency),
+        pct=markdown.pct,
+        spelled=markdown.spelled,
+        long_date=markdown.long_date,
+        join_and=markdown.join_and,
+    )
+    return env
+
+
+def clause_context(deal: Deal, library: Library, document: Document) -> dict[str, Any]:
+    """The values a clause may use: the deal, plus the model, the document and the milestone dates."""
+    context = deal.model_dump(mode="python")
+    model = library.model(deal.model)
+    context["model"] = {"id": model.id, "title": model.title}
+    context["document"] = {"id": document.id, "title": document.title, "kind": document.kind}
+    context["milestones"] = {
+        m.id: deal.mutual_interest_date + dt.timedelta(days=m.day) for m in library.timeline.milestones
+    }
+    return context
+
+
+def _render_body(env: ImmutableSandboxedEnvironment, clause: Clause, context: dict[str, Any]) -> str:
+    try:
+        return env.from_string(clause.body).render(context)
+    except _UnsetValue:
+        raise AssemblyError(
+            f"{clause.path}: prints a deal value that this deal does not set; guard it with "
+            "{% if ... %} in the clause or set the value in deal.yaml"
+        ) from None
+    except jinja2.UndefinedError as exc:
+        raise AssemblyError(f"{clause.path}: unknown variable ({exc.message})") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise AssemblyError(f"{clause.path}: template syntax error at body line {exc.lineno}: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise AssemblyError(f"{clause.path}: {exc}") from None
+
+
+def _tidy(text: str) -> str:
+    """Collapse blank-line runs left by template tags; paragraphs stay separated by one blank line."""
+    lines = [line.rstrip() for line in text.strip("\n").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+
+
+def plan(deal: Deal, library: Library, document_id: str) -> list[Clause]:
+    """The ordered clauses of the deal's model for one document."""
+    clauses: list[Clause] = []
+    for clause_id in library.clause_ids(deal.model, document_id):
+        clause = library.clauses.get(clause_id)
+        if clause is None:
+            raise LibraryError(
+                f"clause_library/models/{deal.model}.yaml: {document_id} lists clause {clause_id!r}, "
+                "which no file in clause_library/clauses defines"
+            )
+        if document_id not in clause.meta.applies_to:
+            raise LibraryError(
+                f"{clause.path}: used in {document_id} but applies_to does not list it; add it or "
+                "remove the clause from the model"
+            )
+        clauses.append(clause)
+    return clauses
+
+
+def assemble(deal: Deal, deal_id: str, library: Library, document_id: str) -> AssembledDocument:
+    """Render every clause of the document and join them into one Markdown text."""
+    document = library.document(document_id)
+    clauses = plan(deal, library, document_id)
+    env = _environment(deal.terms.currency)
+    context = clause_context(deal, library, document)
+
+    numbers: dict[str, int] = {}
+    for clause in clauses:
+        if clause.meta.numbered:
+            numbers[clause.id] = len(numbers) + 1
+
+    def resolve(clause: Clause, text: str) -> str:
+        def section(match: re.Match[str]) -> str:
+            target = match.group(1)
+            if target not in numbers:
+                raise AssemblyError(
+                    f"{clause.path}: refers to [[ref:{target}]], which is not a numbered clause of the "
+                    f"{document.title} for this model"
+                )
+            return f"Section {numbers[target]}"
+
+        return _REF.sub(section, text)
+
+    placed = tuple(
+        PlacedClause(clause, numbers.get(clause.id), resolve(clause, _tidy(_render_body(env, clause, context))))
+        for clause in clauses
+    )
+    return AssembledDocument(deal_id, document, placed, _join(document, placed))
+
+
+def _join(document: Document, placed: tuple[PlacedClause, ...]) -> str:
+    parts = ['::: {custom-style="Title"}', markdown.escape(document.title), ":::"]
+    for item in placed:
+        if item.number is None:
+            parts += ["", f"::: {{.unnumbered #{item.clause.id}}}", item.text, ":::"]
+        else:
+            parts += ["", f"# {markdown.escape(item.clause.meta.title)} {{#{item.clause.id}}}", "", item.text]
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,48 @@
+"""`build`: the staged pipeline, top to bottom: load → validate → plan and assemble → render → write."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .assemble import AssembledDocument, assemble
+from .atomic_write import write_files_atomically
+from .errors import DealError
+from .library import Library
+from .render import render_docx
+from .validate import load_valid_deal
+from .workspace import Workspace
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    deal_id: str
+    document_id: str
+    docx_path: Path
+    markdown_path: Path
+    docx_sha256: str
+    assembled: AssembledDocument
+
+
+def build(workspace: Workspace, deal_id: str, document_id: str | None = None) -> BuildResult:
+    """Build one document of a deal and write `agreements/<deal>/<document>.docx` and `.md`."""
+    library = Library(workspace.library_root)
+    deal = load_valid_deal(workspace, deal_id, library)
+    document_id = document_id or deal.stage
+    model = library.model(deal.model)
+    if document_id not in model.documents:
+        raise DealError(
+            f"--document {document_id}: not a document of the {model.title} model; "
+            f"use one of: {', '.join(model.documents)}"
+        )
+    assembled = assemble(deal, deal_id, library, document_id)
+    docx = render_docx(assembled, library, deal, 1, deal.effective_date or deal.mutual_interest_date)
+
+    deal_dir = workspace.deal_dir(deal_id)
+    docx_path = deal_dir / f"{document_id}.docx"
+    markdown_path = deal_dir / f"{document_id}.md"
+    write_files_atomically({docx_path: docx, markdown_path: assembled.markdown.encode("utf-8")})
+    return BuildResult(
+        deal_id, document_id, docx_path, markdown_path, hashlib.sha256(docx).hexdigest(), assembled
+    )

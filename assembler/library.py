@@ -1,0 +1,255 @@
+"""The clause library: Legal's data (clauses, partnership models, documents, checklists), loaded and checked.
+
+Everything here is read from `clause_library/`; nothing about the law or the playbook lives in code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .deal import MODEL_IDS, DocumentId, ModelId, Signatory, term_paths
+from .errors import LibraryError
+from .yamlfile import YamlFileError, load_yaml, parse_yaml
+
+CLAUSE_ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+ClauseId = Annotated[str, Field(pattern=CLAUSE_ID)]
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Fallback(_Data):
+    id: ClauseId
+    use_when: str
+    text: str
+
+
+class ClauseMeta(_Data):
+    """A clause file's front matter."""
+
+    id: ClauseId
+    title: str
+    version: Annotated[int, Field(ge=1)]
+    applies_to: list[DocumentId]
+    covers: list[str] = []
+    variables: list[str] = []
+    defines: list[str] = []
+    numbered: bool = True
+    fallbacks: list[Fallback] = []
+
+
+class Document(_Data):
+    id: DocumentId
+    title: str
+    kind: Literal["preliminary", "agreement"]
+
+
+class PartnershipModel(_Data):
+    id: ModelId
+    title: str
+    description: str
+    typical_weeks_to_sign: tuple[int, int]
+    required_terms: list[str] = []
+    forbidden_terms: list[str] = []
+    documents: dict[DocumentId, list[str]]
+
+
+class ChecklistItem(_Data):
+    id: Annotated[str, Field(pattern=r"^[a-z]+\.[a-z0-9-]+$")]
+    group: str
+    text: str
+
+
+class Checklist(_Data):
+    title: str
+    items: list[ChecklistItem]
+
+
+class Milestone(_Data):
+    id: Annotated[str, Field(pattern=r"^[a-z_]+$")]
+    week: int
+    day: int
+    title: str
+
+
+class Timeline(_Data):
+    target_days: int
+    escalation_days: int
+    stale_days: int
+    milestones: list[Milestone]
+
+
+class HouseCompany(_Data):
+    name: str
+    entity: str | None = None
+    address: str | None = None
+    signatory: Signatory
+
+
+class Config(_Data):
+    company: HouseCompany
+    legal_team: str
+
+
+@dataclass(frozen=True)
+class Clause:
+    meta: ClauseMeta
+    body: str
+    path: Path  # relative to the workspace, for messages
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+
+_FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.S)
+
+
+def _validate(model: type[_Data], data: Any, source: str) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise LibraryError(f"{source}: {loc}: {err['msg']}{more}") from None
+
+
+def _load(path: Path, source: str) -> Any:
+    try:
+        return load_yaml(path, source)
+    except YamlFileError as exc:
+        raise LibraryError(str(exc)) from None
+
+
+def parse_clause(text: str, source: str, path: Path) -> Clause:
+    """Split a clause file into validated front matter and its Markdown body."""
+    match = _FRONT_MATTER.match(text.replace("\r\n", "\n"))
+    if not match:
+        raise LibraryError(f"{source}: a clause file starts with '---', YAML front matter, then '---'")
+    try:
+        data = parse_yaml(match.group(1), source)
+    except YamlFileError as exc:
+        raise LibraryError(str(exc)) from None
+    meta = _validate(ClauseMeta, data, source)
+    if path.stem != meta.id:
+        raise LibraryError(f"{source}: id is {meta.id!r} but the file is named {path.name}; name it {meta.id}.md")
+    return Clause(meta=meta, body=match.group(2).strip("\n") + "\n", path=path)
+
+
+class Library:
+    """The clause library at `root` (a `clause_library/` folder). Files are read on first use."""
+
+    def __init__(self, root: Path, label: str = "clause_library") -> None:
+        self.root = root
+        self.label = label
+        if not (root / "models").is_dir():
+            raise LibraryError(f"{label}: not a clause library (no models/ folder)")
+
+    def _source(self, path: Path) -> str:
+        return f"{self.label}/{path.relative_to(self.root).as_posix()}"
+
+    def _data(self, model: type[_Data], relative: str) -> Any:
+        path = self.root / relative
+        return _validate(model, _load(path, self._source(path)), self._source(path))
+
+    @cached_property
+    def config(self) -> Config:
+        return self._data(Config, "config.yaml")  # type: ignore[no-any-return]
+
+    @cached_property
+    def documents(self) -> dict[str, Document]:
+        path = self.root / "documents.yaml"
+        raw = _load(path, self._source(path))
+        docs = [_validate(Document, d, self._source(path)) for d in (raw or {}).get("documents", [])]
+        return {d.id: d for d in docs}
+
+    @cached_property
+    def models(self) -> dict[str, PartnershipModel]:
+        models: dict[str, PartnershipModel] = {}
+        known_terms = term_paths()
+        for path in sorted((self.root / "models").glob("*.yaml")):
+            source = self._source(path)
+            model = _validate(PartnershipModel, _load(path, source), source)
+            if path.stem != model.id:
+                raise LibraryError(f"{source}: id is {model.id!r}; name the file {model.id}.yaml")
+            for term in (*model.required_terms, *model.forbidden_terms):
+                if term not in known_terms:
+                    raise LibraryError(f"{source}: {term!r} is not a deal term (terms.*)")
+            models[model.id] = model
+        missing = sorted(set(MODEL_IDS) - set(models))
+        if missing:
+            raise LibraryError(f"{self.label}/models: no model file for {', '.join(missing)}")
+        return models
+
+    @cached_property
+    def clause_sets(self) -> dict[str, list[str]]:
+        path = self.root / "clause-sets.yaml"
+        if not path.exists():
+            return {}
+        raw = _load(path, self._source(path)) or {}
+        sets = raw.get("sets", {}) if isinstance(raw, dict) else None
+        if not isinstance(sets, dict) or not all(
+            isinstance(v, list) and all(isinstance(i, str) for i in v) for v in sets.values()
+        ):
+            raise LibraryError(f"{self._source(path)}: sets: expected named lists of clause ids")
+        return sets
+
+    @cached_property
+    def checklist(self) -> Checklist:
+        return self._data(Checklist, "checklists/mandatory-provisions.yaml")  # type: ignore[no-any-return]
+
+    @cached_property
+    def timeline(self) -> Timeline:
+        return self._data(Timeline, "negotiation/timeline.yaml")  # type: ignore[no-any-return]
+
+    @cached_property
+    def clauses(self) -> dict[str, Clause]:
+        clauses: dict[str, Clause] = {}
+        for path in sorted((self.root / "clauses").rglob("*.md")):
+            source = self._source(path)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise LibraryError(f"{source}: cannot read ({exc})") from None
+            clause = parse_clause(text, source, Path(source))
+            if clause.id in clauses:
+                raise LibraryError(f"{source}: clause id {clause.id!r} is also used by {clauses[clause.id].path}")
+            clauses[clause.id] = clause
+        return clauses
+
+    def model(self, model_id: str) -> PartnershipModel:
+        try:
+            return self.models[model_id]
+        except KeyError:
+            raise LibraryError(f"{self.label}: unknown partnership model {model_id!r}") from None
+
+    def document(self, document_id: str) -> Document:
+        try:
+            return self.documents[document_id]
+        except KeyError:
+            raise LibraryError(f"{self.label}/documents.yaml: unknown document {document_id!r}") from None
+
+    def clause_ids(self, model_id: str, document_id: str) -> list[str]:
+        """The ordered clause ids of a model's document, with "@set" references expanded."""
+        model = self.model(model_id)
+        source = f"{self.label}/models/{model_id}.yaml"
+        if document_id not in model.documents:
+            raise LibraryError(f"{source}: the {model.title} model has no {document_id} document")
+        ids: list[str] = []
+        for entry in model.documents[document_id]:
+            if entry.startswith("@"):
+                if entry[1:] not in self.clause_sets:
+                    raise LibraryError(f"{source}: {document_id}: unknown clause set {entry!r}")
+                ids.extend(self.clause_sets[entry[1:]])
+            else:
+                ids.append(entry)
+        return ids
+

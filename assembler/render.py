@@ -1,0 +1,85 @@
+"""The renderer: assembled Markdown → DOCX bytes.
+
+pandoc renders the body with the house reference document (clause styles carry Word's own numbering);
+docxtpl fills the house shell (cover page, parties block, signature page) with `autoescape=True`; the body is
+placed inside the shell; the header gets the draft marking; the package is zipped deterministically.
+The shell holds no deal data before docxtpl renders it, so deal values can never act as template code.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import io
+from importlib import resources
+from typing import Any
+
+from docxtpl import DocxTemplate
+
+from .assemble import AssembledDocument
+from .deal import Deal
+from .errors import LibraryError
+from .house_style import BODY_MARKER, DRAFT_MARKING
+from .library import Library
+from .pandoc import markdown_to_docx
+from .word import place_in_shell, read_parts, replace_text, write_package
+
+
+def epoch_of(day: dt.date) -> int:
+    return calendar.timegm(day.timetuple())
+
+
+def draft_marking(document_title: str, round_number: int) -> str:
+    return f"DRAFT \u2014 {document_title} \u2014 Round {round_number} \u2014 Confidential"
+
+
+def _shell_context(assembled: AssembledDocument, deal: Deal, round_number: int) -> dict[str, Any]:
+    document = assembled.document
+    if document.kind == "agreement":
+        intro = (
+            f"IN WITNESS WHEREOF, the Parties have caused this {document.title} to be executed by their "
+            "duly authorised representatives as of the Effective Date."
+        )
+    else:
+        intro = (
+            f"Signed by the authorised representatives of the Parties to record their intent. This "
+            f"{document.title} is non-binding except for the provisions it expressly states to be binding."
+        )
+    return {
+        "document_title": document.title,
+        "status_line": f"Draft for discussion \u2014 Round {round_number}",
+        "signature_intro": intro,
+        "company": deal.company.model_dump(),
+        "partner": deal.partner.model_dump(),
+    }
+
+
+def _fill_shell(library: Library, context: dict[str, Any]) -> bytes:
+    path = library.root / "templates" / "shell.docx"
+    if not path.exists():
+        raise LibraryError("clause_library/templates/shell.docx is missing; run `make house-style`")
+    template = DocxTemplate(str(path))
+    template.render(context, autoescape=True)
+    out = io.BytesIO()
+    template.save(out)
+    return out.getvalue()
+
+
+def render_docx(
+    assembled: AssembledDocument, library: Library, deal: Deal, round_number: int, when: dt.date
+) -> bytes:
+    """DOCX bytes that depend only on the assembled text, the deal, the library templates and the round."""
+    reference = library.root / "templates" / "reference.docx"
+    if not reference.exists():
+        raise LibraryError("clause_library/templates/reference.docx is missing; run `make house-style`")
+    with resources.as_file(resources.files("assembler") / "clause_styles.lua") as lua_filter:
+        body = markdown_to_docx(assembled.markdown, reference, epoch_of(when), lua_filter)
+    parts = read_parts(body)
+    shell = read_parts(_fill_shell(library, _shell_context(assembled, deal, round_number)))
+    parts["word/document.xml"] = place_in_shell(
+        parts["word/document.xml"], shell["word/document.xml"], BODY_MARKER
+    )
+    marking = draft_marking(assembled.document.title, round_number)
+    for name in [n for n in parts if n.startswith("word/header") and n.endswith(".xml")]:
+        parts[name] = replace_text(parts[name], DRAFT_MARKING, marking)
+    return write_package(parts, when)

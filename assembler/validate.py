@@ -1,0 +1,37 @@
+"""Validation of a deal: the file against the schema, then against its partnership model's rules."""
+
+from __future__ import annotations
+
+from .deal import Deal, load_deal, term_value
+from .errors import DealError
+from .library import Library
+from .workspace import Workspace
+
+
+def model_problems(deal: Deal, library: Library) -> list[str]:
+    """Terms the deal's model requires or forbids, and a stage outside the model's document sequence."""
+    model = library.model(deal.model)
+    problems: list[str] = []
+    for path in model.required_terms:
+        if term_value(deal.terms, path) is None:
+            problems.append(f"terms.{path}: required for a {model.title} deal")
+    for path in model.forbidden_terms:
+        if term_value(deal.terms, path) is not None:
+            problems.append(f"terms.{path}: not used in a {model.title} deal; remove it")
+    if deal.stage not in model.documents:
+        sequence = ", ".join(model.documents)
+        problems.append(f"stage: {deal.stage!r} is not a {model.title} document; use one of: {sequence}")
+    return problems
+
+
+def load_valid_deal(workspace: Workspace, deal_id: str, library: Library) -> Deal:
+    """Load `agreements/<deal>/deal.yaml` and check it fully; every problem is reported at once."""
+    deal_dir = workspace.deal_dir(deal_id)
+    source = workspace.relative(deal_dir / "deal.yaml")
+    if not deal_dir.is_dir():
+        raise DealError(f"agreements/{deal_id}: no such deal; create it with `assembler new {deal_id} ...`")
+    deal = load_deal(deal_dir / "deal.yaml", source)
+    problems = model_problems(deal, library)
+    if problems:
+        raise DealError("\n".join(f"{source}: {p}" for p in problems))
+    return deal
