@@ -41,7 +41,7 @@ schema: $(STAMP)  ## regenerate schemas/*.json from the pydantic models
 	$(BIN)/assembler schema
 
 house-style: $(STAMP)  ## regenerate clause_library/templates/*.docx from assembler/house_style.py
-	$(BIN)/python -m assembler.house_style clause_library/templates
+	$(BIN)/assembler house-style
 
 clean-venv:
 	rm -rf $(VENV)

@@ -17,6 +17,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from . import markdown
 from .deal import Deal
+from .defined_terms import check_terms, require_defined
 from .errors import AssemblyError, LibraryError
 from .library import Clause, Document, Library
 
@@ -40,6 +41,7 @@ class AssembledDocument:
     document: Document
     clauses: tuple[PlacedClause, ...]
     markdown: str
+    warnings: tuple[str, ...] = ()
 
     def covered_items(self) -> set[str]:
         return {item for placed in self.clauses for item in placed.clause.meta.covers}
@@ -80,6 +82,17 @@ def clause_context(deal: Deal, library: Library, document: Document) -> dict[str
         m.id: deal.mutual_interest_date + dt.timedelta(days=m.day) for m in library.timeline.milestones
     }
     return context
+
+
+class ClauseRenderer:
+    """Renders clause bodies for one deal and document (cross-references left as `[[ref:...]]`)."""
+
+    def __init__(self, deal: Deal, library: Library, document: Document) -> None:
+        self._env = _environment(deal.terms.currency)
+        self._context = clause_context(deal, library, document)
+
+    def render(self, clause: Clause) -> str:
+        return _tidy(_render_body(self._env, clause, self._context))
 
 
 def _render_body(env: ImmutableSandboxedEnvironment, clause: Clause, context: dict[str, Any]) -> str:
@@ -127,8 +140,7 @@ def assemble(deal: Deal, deal_id: str, library: Library, document_id: str) -> As
     """Render every clause of the document and join them into one Markdown text."""
     document = library.document(document_id)
     clauses = plan(deal, library, document_id)
-    env = _environment(deal.terms.currency)
-    context = clause_context(deal, library, document)
+    renderer = ClauseRenderer(deal, library, document)
 
     numbers: dict[str, int] = {}
     for clause in clauses:
@@ -148,10 +160,15 @@ def assemble(deal: Deal, deal_id: str, library: Library, document_id: str) -> As
         return _REF.sub(section, text)
 
     placed = tuple(
-        PlacedClause(clause, numbers.get(clause.id), resolve(clause, _tidy(_render_body(env, clause, context))))
+        PlacedClause(clause, numbers.get(clause.id), resolve(clause, renderer.render(clause)))
         for clause in clauses
     )
-    return AssembledDocument(deal_id, document, placed, _join(document, placed))
+    report = check_terms([(p.clause, p.text) for p in placed], library.defined_terms)
+    require_defined(report, library.defined_terms, document.title)
+    warnings = tuple(
+        f"{document.title}: the defined term \"{term}\" is defined but never used" for term in report.unused
+    )
+    return AssembledDocument(deal_id, document, placed, _join(document, placed), warnings)
 
 
 def _join(document: Document, placed: tuple[PlacedClause, ...]) -> str:

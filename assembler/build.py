@@ -10,6 +10,7 @@ from .assemble import AssembledDocument, assemble
 from .atomic_write import write_files_atomically
 from .errors import DealError
 from .library import Library
+from .pdf import docx_to_pdf
 from .render import render_docx
 from .validate import load_valid_deal
 from .workspace import Workspace
@@ -23,10 +24,13 @@ class BuildResult:
     markdown_path: Path
     docx_sha256: str
     assembled: AssembledDocument
+    pdf_path: Path | None = None
 
 
-def build(workspace: Workspace, deal_id: str, document_id: str | None = None) -> BuildResult:
-    """Build one document of a deal and write `agreements/<deal>/<document>.docx` and `.md`."""
+def build(
+    workspace: Workspace, deal_id: str, document_id: str | None = None, *, pdf: bool = False
+) -> BuildResult:
+    """Build one document of a deal and write `agreements/<deal>/<document>.docx` and `.md` (and `.pdf`)."""
     library = Library(workspace.library_root)
     deal = load_valid_deal(workspace, deal_id, library)
     document_id = document_id or deal.stage
@@ -42,7 +46,11 @@ def build(workspace: Workspace, deal_id: str, document_id: str | None = None) ->
     deal_dir = workspace.deal_dir(deal_id)
     docx_path = deal_dir / f"{document_id}.docx"
     markdown_path = deal_dir / f"{document_id}.md"
-    write_files_atomically({docx_path: docx, markdown_path: assembled.markdown.encode("utf-8")})
+    outputs = {docx_path: docx, markdown_path: assembled.markdown.encode("utf-8")}
+    pdf_path = deal_dir / f"{document_id}.pdf" if pdf else None
+    if pdf_path is not None:
+        outputs[pdf_path] = docx_to_pdf(docx)  # before writing anything: a failed conversion writes nothing
+    write_files_atomically(outputs)
     return BuildResult(
-        deal_id, document_id, docx_path, markdown_path, hashlib.sha256(docx).hexdigest(), assembled
+        deal_id, document_id, docx_path, markdown_path, hashlib.sha256(docx).hexdigest(), assembled, pdf_path
     )

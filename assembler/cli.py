@@ -79,16 +79,17 @@ def validate(deal: str) -> None:
 @cli.command()
 @click.argument("deal")
 @click.option("--document", "document_id", help="The document to build (default: the deal's stage).")
-def build(deal: str, document_id: str | None) -> None:
+@click.option("--pdf", is_flag=True, help="Also convert to PDF with LibreOffice.")
+def build(deal: str, document_id: str | None, pdf: bool) -> None:
     """Assemble and render DEAL's document to agreements/DEAL/<document>.docx and .md."""
     from .build import build as build_document
 
     workspace = _workspace()
-    result = build_document(workspace, deal, document_id)
-    click.echo(
-        f"Built {workspace.relative(result.docx_path)} and {workspace.relative(result.markdown_path)} "
-        f"(sha256 {result.docx_sha256[:12]})"
-    )
+    result = build_document(workspace, deal, document_id, pdf=pdf)
+    for warning in result.assembled.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    outputs = [result.docx_path, result.markdown_path] + ([result.pdf_path] if result.pdf_path else [])
+    click.echo(f"Built {', '.join(workspace.relative(p) for p in outputs)} (sha256 {result.docx_sha256[:12]})")
 
 
 @cli.command()
@@ -98,6 +99,16 @@ def schema() -> None:
 
     workspace = _workspace()
     for path in write_schemas(workspace.root / "schemas"):
+        click.echo(f"Wrote {workspace.relative(path)}")
+
+
+@cli.command("house-style")
+def house_style() -> None:
+    """Regenerate clause_library/templates/*.docx (the Word house style) from assembler/house_style.py."""
+    from .house_style import write_templates
+
+    workspace = _workspace()
+    for path in write_templates(workspace.library_root / "templates"):
         click.echo(f"Wrote {workspace.relative(path)}")
 
 

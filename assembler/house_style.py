@@ -5,15 +5,14 @@ list definition linked to the clause styles so Word itself numbers `1.` / `1.1` 
 `shell.docx` is the docxtpl template for the cover page, parties block and signature page; it has the same
 styles, so the rendered body can be placed inside it without remapping anything.
 
-Run `python -m assembler.house_style` (or `make house-style`) after changing this file; a test fails when the
-committed templates are stale.
+Run `make house-style` (`assembler house-style`) after changing this file; a test fails when the committed
+templates are stale.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import sys
 from pathlib import Path
 
 import docx
@@ -33,6 +32,7 @@ BLACK = RGBColor(0, 0, 0)
 CLAUSE_NUM_ID = 1
 # Placeholders that every build replaces (header) or that mark where the body goes (shell).
 DRAFT_MARKING = "DRAFT-MARKING"
+PARTIES_MARKING = "PARTIES-MARKING"
 BODY_MARKER = "BODY-GOES-HERE"
 STYLE_TIMESTAMP = dt.date(2026, 1, 1)  # fixed: the templates change only when this code does
 
@@ -199,7 +199,8 @@ def _page_setup(document: docx.document.Document) -> None:
     footer.is_linked_to_previous = False
     paragraph = footer.paragraphs[0]
     paragraph.style = document.styles["Footer"]
-    paragraph.add_run("Page ")
+    paragraph.add_run(PARTIES_MARKING)
+    paragraph.add_run("  |  Page ")
     _field(paragraph, "PAGE")
     paragraph.add_run(" of ")
     _field(paragraph, "NUMPAGES")
@@ -292,8 +293,3 @@ def write_templates(folder: Path) -> list[Path]:
     write_files_atomically(files)
     return sorted(files)
 
-
-if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("clause_library/templates")
-    for written in write_templates(target):
-        print(f"Wrote {written}")

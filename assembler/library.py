@@ -225,6 +225,15 @@ class Library:
             clauses[clause.id] = clause
         return clauses
 
+    @cached_property
+    def defined_terms(self) -> dict[str, str]:
+        """Every term a clause defines → the id of the (first) clause defining it."""
+        terms: dict[str, str] = {}
+        for clause in self.clauses.values():
+            for term in clause.meta.defines:
+                terms.setdefault(term, clause.id)
+        return terms
+
     def model(self, model_id: str) -> PartnershipModel:
         try:
             return self.models[model_id]

@@ -8,7 +8,10 @@ import string
 from decimal import Decimal
 from typing import Any
 
-_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+# Every ASCII punctuation character that can mean something in pandoc's Markdown. `, ' " ; ? / %` never
+# do (smart quotes are off and the title block cannot occur mid-document), so the Markdown twin stays readable.
+_SIGNIFICANT = "".join(c for c in string.punctuation if c not in ",'\";?/%")
+_PUNCTUATION = re.compile("([" + re.escape(_SIGNIFICANT) + "])")
 
 _ONES = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -18,7 +21,7 @@ _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 
 
 def escape(text: str) -> str:
-    """Backslash-escape every ASCII punctuation character (pandoc's all_symbols_escapable)."""
+    """Backslash-escape Markdown-significant punctuation (pandoc's all_symbols_escapable)."""
     return _PUNCTUATION.sub(r"\\\1", text)
 
 

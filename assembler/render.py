@@ -19,7 +19,7 @@ from docxtpl import DocxTemplate
 from .assemble import AssembledDocument
 from .deal import Deal
 from .errors import LibraryError
-from .house_style import BODY_MARKER, DRAFT_MARKING
+from .house_style import BODY_MARKER, DRAFT_MARKING, PARTIES_MARKING
 from .library import Library
 from .pandoc import markdown_to_docx
 from .word import place_in_shell, read_parts, replace_text, write_package
@@ -80,6 +80,8 @@ def render_docx(
         parts["word/document.xml"], shell["word/document.xml"], BODY_MARKER
     )
     marking = draft_marking(assembled.document.title, round_number)
-    for name in [n for n in parts if n.startswith("word/header") and n.endswith(".xml")]:
+    parties = f"{deal.company.name} and {deal.partner.name}"
+    for name in [n for n in parts if n.startswith(("word/header", "word/footer")) and n.endswith(".xml")]:
         parts[name] = replace_text(parts[name], DRAFT_MARKING, marking)
+        parts[name] = replace_text(parts[name], PARTIES_MARKING, parties)
     return write_package(parts, when)

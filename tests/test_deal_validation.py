@@ -17,7 +17,7 @@ def edit_deal(workspace: Workspace, old: str, new: str, deal: str = "acme") -> N
     path = workspace.deal_file(deal)
     text = path.read_text()
     assert re.search(old, text, re.M), f"{old!r} not in {deal}'s deal.yaml"
-    path.write_text(re.sub(old, new, text, count=1, flags=re.M))
+    path.write_text(re.sub(old, lambda _: new, text, count=1, flags=re.M))
 
 
 BAD_EDITS = [
@@ -78,7 +78,7 @@ BAD_EDITS = [
     ),
     pytest.param(
         r"^  name: Acme Cloud Partners, Inc.$",
-        r'  name: "Acme\\fCloud"',
+        r'  name: "Acme\fCloud"',
         f"{DEAL}: partner.name: contains the control character U+000C; write it on one line without tabs, "
         "line breaks or other control characters",
         id="escaped-control-character",

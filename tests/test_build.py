@@ -1,0 +1,135 @@
+"""Every model × every document builds; agreements cover the mandatory checklist and carry the deal's terms."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import docx
+import pytest
+
+from assembler.build import BuildResult, build
+from assembler.library import Library
+from assembler.markdown import money, pct
+from assembler.pandoc import docx_to_text
+from assembler.validate import load_valid_deal
+from assembler.workspace import Workspace
+
+from .conftest import REPO, copy_workspace, docx_text
+
+LIBRARY = Library(REPO / "clause_library")
+EXAMPLES = {
+    "referral": "brightpath",
+    "co-sell": "acme",
+    "reseller": "corvid",
+    "implementation": "deltaforge",
+    "oem": "emberline",
+    "joint-venture": "fjordlabs",
+    "technology-alliance": "glimmer",
+}
+CASES = [(model.id, doc) for model in LIBRARY.models.values() for doc in model.documents]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], BuildResult]:
+    workspace = copy_workspace(tmp_path_factory.mktemp("all"))
+    return {(m, d): build(workspace, EXAMPLES[m], d) for m, d in CASES}
+
+
+def test_every_model_has_an_example_deal() -> None:
+    assert set(EXAMPLES) == set(LIBRARY.models)
+    workspace = Workspace(REPO)
+    for model_id, deal_id in EXAMPLES.items():
+        assert load_valid_deal(workspace, deal_id, LIBRARY).model == model_id
+
+
+@pytest.mark.parametrize(("model_id", "document_id"), CASES)
+def test_document_builds_and_reads_back(
+    built: dict[tuple[str, str], BuildResult], model_id: str, document_id: str
+) -> None:
+    result = built[(model_id, document_id)]
+    data = result.docx_path.read_bytes()
+    document = docx.Document(io.BytesIO(data))  # python-docx opens it
+    assert len(document.paragraphs) > 10
+    text = docx_to_text(data)  # and pandoc reads it back
+    title = LIBRARY.document(document_id).title
+    assert title.upper() in text.upper()
+    assert result.markdown_path.read_text().startswith('::: {custom-style="Title"}')
+    for placed in result.assembled.clauses:
+        if placed.number is not None:
+            assert placed.clause.meta.title in text
+
+
+def key_terms(deal_id: str) -> list[str]:
+    deal = load_valid_deal(Workspace(REPO), deal_id, LIBRARY)
+    terms = deal.terms
+    expected = [deal.partner.name, deal.company.name, terms.governing_law]
+    if terms.referral_fee_pct is not None:
+        expected.append(pct(terms.referral_fee_pct))
+    if terms.oem is not None:
+        expected.append(pct(terms.oem.royalty_pct) if terms.oem.royalty_pct else money(terms.oem.licence_fee, terms.currency))
+    if terms.reseller is not None:
+        expected += [pct(terms.reseller.discount_pct), money(terms.reseller.minimum_annual_commitment, terms.currency)]
+    if terms.joint_venture is not None:
+        expected.append(pct(terms.joint_venture.equity_split.company_pct))
+    return expected
+
+
+@pytest.mark.parametrize(("model_id", "document_id"), [c for c in CASES if LIBRARY.document(c[1]).kind == "agreement"])
+def test_agreement_covers_the_checklist_and_the_key_terms(
+    built: dict[tuple[str, str], BuildResult], model_id: str, document_id: str
+) -> None:
+    result = built[(model_id, document_id)]
+    checklist = {item.id for item in LIBRARY.checklist.items}
+    missing = checklist - result.assembled.covered_items()
+    assert not missing, f"{document_id} does not cover {sorted(missing)}"
+    # Each covering clause is really in the rendered Word text (by its heading).
+    text = docx_text(result.docx_path.read_bytes())
+    for placed in result.assembled.clauses:
+        if placed.clause.meta.covers:
+            assert placed.clause.meta.title in text
+    deal = load_valid_deal(Workspace(REPO), EXAMPLES[model_id], LIBRARY)
+    for term in key_terms(EXAMPLES[model_id]):
+        assert term in text, f"{term!r} missing from {document_id}"
+    term_words = f"({deal.terms.term_months})"
+    assert term_words in text
+
+
+@pytest.mark.parametrize(("model_id", "document_id"), [c for c in CASES if LIBRARY.document(c[1]).kind == "preliminary"])
+def test_preliminary_documents_are_non_binding_with_dated_next_steps(
+    built: dict[tuple[str, str], BuildResult], model_id: str, document_id: str
+) -> None:
+    result = built[(model_id, document_id)]
+    text = docx_text(result.docx_path.read_bytes())
+    assert "non-binding" in text
+    deal = load_valid_deal(Workspace(REPO), EXAMPLES[model_id], LIBRARY)
+    from assembler.assemble import clause_context
+
+    milestones = clause_context(deal, LIBRARY, LIBRARY.document(document_id))["milestones"]
+    from assembler.markdown import long_date
+
+    for milestone in ("draft_sent", "signature"):
+        assert long_date(milestones[milestone]) in text
+
+
+def test_build_through_the_cli_prints_what_it_wrote(workspace: Workspace) -> None:
+    from .conftest import run_cli
+
+    result = run_cli(workspace, "build", "acme")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith(
+        "Built agreements/acme/co-sell-agreement.docx, agreements/acme/co-sell-agreement.md (sha256 "
+    )
+    assert (workspace.root / "agreements/acme/co-sell-agreement.docx").exists()
+
+
+def test_unknown_document_for_the_model(workspace: Workspace) -> None:
+    from .conftest import run_cli
+
+    result = run_cli(workspace, "build", "acme", "--document", "oem-license-agreement")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: --document oem-license-agreement: not a document of the Co-Sell model; "
+        "use one of: loi, co-sell-agreement\n"
+    )
+    assert not list(Path(workspace.deal_dir("acme")).glob("*.docx"))

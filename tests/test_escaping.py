@@ -1,0 +1,85 @@
+"""Deal values are data: they reach body, header/footer, cover and signature page exactly as typed."""
+
+from __future__ import annotations
+
+import io
+
+import docx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assembler.build import build
+from assembler.deal import _clean_text
+from assembler.workspace import Workspace
+
+from .conftest import copy_workspace, docx_paragraphs, run_cli
+from .test_deal_validation import edit_deal
+
+NASTY = "*Acme* & <Co> \"Q\" 'S' _x_ #1 {{ 7*7 }} {% if x %} \\ [l](u) Ærøskøbing 東京 Москва"
+
+
+def yaml_string(value: str) -> str:
+    """A YAML 1.2 double-quoted scalar (JSON string syntax is valid YAML)."""
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+
+
+def set_partner(workspace: Workspace, name: str, signatory: str, deal: str = "acme") -> None:
+    edit_deal(workspace, r"^  name: .*$", f"  name: {yaml_string(name)}", deal)
+    edit_deal(workspace, r"^  signatory: \{name: [^,]*,", f"  signatory: {{name: {yaml_string(signatory)},", deal)
+
+
+def places(data: bytes) -> dict[str, str]:
+    document = docx.Document(io.BytesIO(data))
+    paragraphs = [p.text for p in docx_paragraphs(data)]
+    return {
+        "cover": "\n".join(paragraphs[:12]),
+        "body": "\n".join(paragraphs[12:]),
+        "footer": document.sections[0].footer.paragraphs[0].text,
+        "signature": "\n".join(c.text for c in document.tables[-1].rows[0].cells),
+    }
+
+
+def test_markdown_and_template_syntax_in_deal_values_is_printed_verbatim(workspace: Workspace) -> None:
+    set_partner(workspace, NASTY, "Zoë O'Brien & <Sons> {{ x }}")
+    result = build(workspace, "acme")
+    found = places(result.docx_path.read_bytes())
+    for place in ("cover", "body", "footer", "signature"):
+        assert NASTY in found[place], place
+    assert "Name: Zoë O'Brien & <Sons> {{ x }}" in found["signature"]
+    assert "{{ 7*7 }}" in found["body"]
+    assert "<Co>" in result.markdown_path.read_text().replace("\\", "")
+
+
+def test_template_expression_in_the_document_name_is_not_evaluated(workspace: Workspace) -> None:
+    set_partner(workspace, "X {% if y %}", "A {{ b }}")
+    result = run_cli(workspace, "build", "acme")
+    assert result.exit_code == 0, result.stderr
+
+
+printable_name = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp", "Co", "Cn")), min_size=1, max_size=40
+).filter(lambda s: s.strip() != "")
+
+
+@pytest.fixture(scope="module")
+def hypothesis_workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    return copy_workspace(tmp_path_factory.mktemp("names"))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=printable_name)
+def test_any_printable_party_name_survives_into_the_docx(hypothesis_workspace: Workspace, name: str) -> None:
+    workspace = hypothesis_workspace
+    original = workspace.deal_file("brightpath").read_text()
+    try:
+        set_partner(workspace, name, "Signer", deal="brightpath")
+        result = build(workspace, "brightpath", "loi")
+        expected = _clean_text(name)  # whitespace runs are normalised at validation
+        found = places(result.docx_path.read_bytes())
+        for place in ("cover", "body", "footer", "signature"):
+            assert expected in found[place], (place, expected)
+    finally:
+        workspace.deal_file("brightpath").write_text(original)
