@@ -106,7 +106,9 @@ def _render_body(env: ImmutableSandboxedEnvironment, clause: Clause, context: di
     except jinja2.UndefinedError as exc:
         raise AssemblyError(f"{clause.path}: unknown variable ({exc.message})") from None
     except jinja2.TemplateSyntaxError as exc:
-        raise AssemblyError(f"{clause.path}: template syntax error at body line {exc.lineno}: {exc.message}") from None
+        raise AssemblyError(
+            f"{clause.path}: template syntax error at body line {exc.lineno}: {exc.message}"
+        ) from None
     except jinja2.TemplateError as exc:
         raise AssemblyError(f"{clause.path}: {exc}") from None
 
@@ -166,7 +168,7 @@ def assemble(deal: Deal, deal_id: str, library: Library, document_id: str) -> As
     report = check_terms([(p.clause, p.text) for p in placed], library.defined_terms)
     require_defined(report, library.defined_terms, document.title)
     warnings = tuple(
-        f"{document.title}: the defined term \"{term}\" is defined but never used" for term in report.unused
+        f'{document.title}: the defined term "{term}" is defined but never used' for term in report.unused
     )
     return AssembledDocument(deal_id, document, placed, _join(document, placed), warnings)
 

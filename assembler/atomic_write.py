@@ -13,14 +13,15 @@ def write_files_atomically(files: dict[Path, bytes]) -> None:
     try:
         for path, data in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            tmp = Path(name)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
             # mkstemp creates 0600; outputs are ordinary repository files.
             os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-            staged.append((Path(tmp), path))
+            staged.append((tmp, path))
         for tmp, path in staged:
             os.replace(tmp, path)
     finally:

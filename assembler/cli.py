@@ -73,7 +73,9 @@ def validate(deal: str) -> None:
 
     workspace = _workspace()
     loaded = load_valid_deal(workspace, deal, Library(workspace.library_root))
-    click.echo(f"{workspace.relative(workspace.deal_file(deal))}: valid ({loaded.model}, stage {loaded.stage})")
+    click.echo(
+        f"{workspace.relative(workspace.deal_file(deal))}: valid ({loaded.model}, stage {loaded.stage})"
+    )
 
 
 @cli.command()
@@ -89,7 +91,9 @@ def build(deal: str, document_id: str | None, pdf: bool) -> None:
     for warning in result.assembled.warnings:
         click.echo(f"Warning: {warning}", err=True)
     outputs = [result.docx_path, result.markdown_path] + ([result.pdf_path] if result.pdf_path else [])
-    click.echo(f"Built {', '.join(workspace.relative(p) for p in outputs)} (sha256 {result.docx_sha256[:12]})")
+    click.echo(
+        f"Built {', '.join(workspace.relative(p) for p in outputs)} (sha256 {result.docx_sha256[:12]})"
+    )
 
 
 @cli.command()

@@ -256,7 +256,12 @@ class Approval(Strict):
 
 class Ask(Strict):
     kind: Literal[
-        "higher-referral-fee", "exclusivity", "no-client-names", "own-template", "long-approval", "go-direct",
+        "higher-referral-fee",
+        "exclusivity",
+        "no-client-names",
+        "own-template",
+        "long-approval",
+        "go-direct",
         "other",
     ]
     detail: Text | None = None

@@ -64,7 +64,7 @@ def require_defined(report: TermReport, library_terms: dict[str, str], document_
     if not report.undefined:
         return
     lines = [
-        f"{files[0]}: uses the defined term \"{term}\", which no clause of this {document_title} defines "
+        f'{files[0]}: uses the defined term "{term}", which no clause of this {document_title} defines '
         f"(it is defined in clause {library_terms[term]!r}); add that clause or reword"
         for term, files in sorted(report.undefined.items())
     ]

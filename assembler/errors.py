@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import typing
+
 import click
 
 
@@ -13,7 +15,7 @@ class AssemblerError(click.ClickException):
     def format_message(self) -> str:
         return self.message
 
-    def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
+    def show(self, file: typing.IO[str] | None = None) -> None:
         for line in self.format_message().splitlines() or [""]:
             click.echo(f"Error: {line}", err=True, file=file)
 

@@ -86,7 +86,7 @@ def _add_numbering(document: docx.document.Document) -> None:
     )
 
 
-def _style(document: docx.document.Document, name: str, base: str | None = None):  # type: ignore[no-untyped-def]
+def _style(document: docx.document.Document, name: str, base: str | None = None):
     styles = document.styles
     try:
         return styles[name]
@@ -98,7 +98,7 @@ def _style(document: docx.document.Document, name: str, base: str | None = None)
         return style
 
 
-def _set_numbering(style, ilvl: int) -> None:  # type: ignore[no-untyped-def]
+def _set_numbering(style, ilvl: int) -> None:
     ppr = style.element.get_or_add_pPr()
     for old in ppr.findall(qn("w:numPr")):
         ppr.remove(old)
@@ -110,7 +110,7 @@ def _set_numbering(style, ilvl: int) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def _font(style, size: float, bold: bool | None = None) -> None:  # type: ignore[no-untyped-def]
+def _font(style, size: float, bold: bool | None = None) -> None:
     style.font.name = FONT
     rpr = style.element.get_or_add_rPr()
     fonts = rpr.find(qn("w:rFonts"))
@@ -125,7 +125,7 @@ def _font(style, size: float, bold: bool | None = None) -> None:  # type: ignore
     style.font.italic = False
 
 
-def _paragraph(style, align=None, before: float = 0, after: float = 6, keep: bool = False) -> None:  # type: ignore[no-untyped-def]
+def _paragraph(style, align=None, before: float = 0, after: float = 6, keep: bool = False) -> None:
     fmt = style.paragraph_format
     fmt.space_before = Pt(before)
     fmt.space_after = Pt(after)
@@ -175,7 +175,7 @@ def _apply_styles(document: docx.document.Document) -> None:
         _paragraph(style, WD_ALIGN_PARAGRAPH.CENTER, after=0)
 
 
-def _field(paragraph, instruction: str) -> None:  # type: ignore[no-untyped-def]
+def _field(paragraph, instruction: str) -> None:
     paragraph._p.append(
         parse_xml(
             f'<w:fldSimple {nsdecls("w")} w:instr=" {instruction} "><w:r><w:t>1</w:t></w:r></w:fldSimple>'
@@ -232,7 +232,7 @@ def build_reference() -> bytes:
     return _save(document)
 
 
-def _cell(cell, lines: list[str]) -> None:  # type: ignore[no-untyped-def]
+def _cell(cell, lines: list[str]) -> None:
     cell.paragraphs[0].text = lines[0]
     cell.paragraphs[0].style = "Signature Text"
     for line in lines[1:]:
@@ -292,4 +292,3 @@ def write_templates(folder: Path) -> list[Path]:
     files = {folder / "reference.docx": reference, folder / "shell.docx": build_shell(reference)}
     write_files_atomically(files)
     return sorted(files)
-

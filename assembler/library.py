@@ -140,7 +140,9 @@ def parse_clause(text: str, source: str, path: Path) -> Clause:
         raise LibraryError(str(exc)) from None
     meta = _validate(ClauseMeta, data, source)
     if path.stem != meta.id:
-        raise LibraryError(f"{source}: id is {meta.id!r} but the file is named {path.name}; name it {meta.id}.md")
+        raise LibraryError(
+            f"{source}: id is {meta.id!r} but the file is named {path.name}; name it {meta.id}.md"
+        )
     return Clause(meta=meta, body=match.group(2).strip("\n") + "\n", path=path)
 
 
@@ -162,7 +164,7 @@ class Library:
 
     @cached_property
     def config(self) -> Config:
-        return self._data(Config, "config.yaml")  # type: ignore[no-any-return]
+        return self._data(Config, "config.yaml")
 
     @cached_property
     def documents(self) -> dict[str, Document]:
@@ -204,11 +206,11 @@ class Library:
 
     @cached_property
     def checklist(self) -> Checklist:
-        return self._data(Checklist, "checklists/mandatory-provisions.yaml")  # type: ignore[no-any-return]
+        return self._data(Checklist, "checklists/mandatory-provisions.yaml")
 
     @cached_property
     def timeline(self) -> Timeline:
-        return self._data(Timeline, "negotiation/timeline.yaml")  # type: ignore[no-any-return]
+        return self._data(Timeline, "negotiation/timeline.yaml")
 
     @cached_property
     def clauses(self) -> dict[str, Clause]:
@@ -221,7 +223,9 @@ class Library:
                 raise LibraryError(f"{source}: cannot read ({exc})") from None
             clause = parse_clause(text, source, Path(source))
             if clause.id in clauses:
-                raise LibraryError(f"{source}: clause id {clause.id!r} is also used by {clauses[clause.id].path}")
+                raise LibraryError(
+                    f"{source}: clause id {clause.id!r} is also used by {clauses[clause.id].path}"
+                )
             clauses[clause.id] = clause
         return clauses
 
@@ -261,4 +265,3 @@ class Library:
             else:
                 ids.append(entry)
         return ids
-

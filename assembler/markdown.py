@@ -9,14 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 # Every ASCII punctuation character that can mean something in pandoc's Markdown. `, ' " ; ? / %` never
-# do (smart quotes are off and the title block cannot occur mid-document), so the Markdown twin stays readable.
+# do (smart quotes are off; no title block mid-document), so the Markdown twin stays readable.
 _SIGNIFICANT = "".join(c for c in string.punctuation if c not in ",'\";?/%")
 _PUNCTUATION = re.compile("([" + re.escape(_SIGNIFICANT) + "])")
 
-_ONES = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen"
-).split()
+_ONES = """zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
+sixteen seventeen eighteen nineteen""".split()
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 
 

@@ -20,7 +20,7 @@ def soffice_path() -> str | None:
 
 
 def docx_to_pdf(docx: bytes, timeout: float = 180) -> bytes:
-    """Convert with LibreOffice headless. Parallel runs sharing a profile drop outputs, so each gets its own."""
+    """Convert with LibreOffice headless; each run gets its own profile (shared ones drop outputs)."""
     soffice = soffice_path()
     if soffice is None:
         raise AssemblerError(INSTALL_HINT)
@@ -30,12 +30,25 @@ def docx_to_pdf(docx: bytes, timeout: float = 180) -> bytes:
         source.write_bytes(docx)
         profile = (folder / "profile").as_uri()
         proc = subprocess.run(
-            [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore",
-             "--convert-to", "pdf", "--outdir", str(folder / "out"), str(source)],
-            capture_output=True, timeout=timeout, check=False,
+            [
+                soffice,
+                f"-env:UserInstallation={profile}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(folder / "out"),
+                str(source),
+            ],
+            capture_output=True,
+            timeout=timeout,
+            check=False,
         )
         pdf = folder / "out" / "document.pdf"
         if proc.returncode != 0 or not pdf.exists():
             detail = (proc.stderr or proc.stdout).decode("utf-8", "replace").strip().splitlines()
-            raise AssemblerError(f"LibreOffice could not convert the document: {detail[-1] if detail else '?'}")
+            raise AssemblerError(
+                f"LibreOffice could not convert the document: {detail[-1] if detail else '?'}"
+            )
         return pdf.read_bytes()

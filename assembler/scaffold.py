@@ -63,8 +63,10 @@ def scaffold_data(library: Library, partner: str, model_id: str, mutual_interest
         "mutual_interest_date": mutual_interest,
         "target_markets": {"industries": [], "geographies": []},
         "terms": _merge(defaults.get("terms", {}), per_model.get("terms", {})),
-        "positions": {**per_model.get("positions", {}), "batna": {
-            "description": "Describe the best alternative to this agreement", "strength": "medium"}},
+        "positions": {
+            **per_model.get("positions", {}),
+            "batna": {"description": "Describe the best alternative to this agreement", "strength": "medium"},
+        },
         "approvals": [],
         "asks": [],
     }

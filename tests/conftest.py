@@ -20,7 +20,9 @@ REPO = Path(__file__).resolve().parent.parent
 def copy_workspace(target: Path) -> Workspace:
     """A fresh workspace with this checkout's clause library and example deals."""
     shutil.copytree(REPO / "clause_library", target / "clause_library")
-    shutil.copytree(REPO / "agreements", target / "agreements", ignore=shutil.ignore_patterns("*.docx", "*.md"))
+    shutil.copytree(
+        REPO / "agreements", target / "agreements", ignore=shutil.ignore_patterns("*.docx", "*.md")
+    )
     return Workspace(target)
 
 
@@ -42,7 +44,9 @@ def run_cli(workspace: Workspace, *args: str) -> CliResult:
 
 
 def files_under(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def docx_paragraphs(data: bytes) -> list[docx.text.paragraph.Paragraph]:

@@ -1,4 +1,4 @@
-"""Every model × every document builds; agreements cover the mandatory checklist and carry the deal's terms."""
+"""Every model × every document builds; agreements cover the checklist and carry the deal's terms."""
 
 from __future__ import annotations
 
@@ -67,15 +67,24 @@ def key_terms(deal_id: str) -> list[str]:
     if terms.referral_fee_pct is not None:
         expected.append(pct(terms.referral_fee_pct))
     if terms.oem is not None:
-        expected.append(pct(terms.oem.royalty_pct) if terms.oem.royalty_pct else money(terms.oem.licence_fee, terms.currency))
+        expected.append(
+            pct(terms.oem.royalty_pct)
+            if terms.oem.royalty_pct
+            else money(terms.oem.licence_fee, terms.currency)
+        )
     if terms.reseller is not None:
-        expected += [pct(terms.reseller.discount_pct), money(terms.reseller.minimum_annual_commitment, terms.currency)]
+        expected += [
+            pct(terms.reseller.discount_pct),
+            money(terms.reseller.minimum_annual_commitment, terms.currency),
+        ]
     if terms.joint_venture is not None:
         expected.append(pct(terms.joint_venture.equity_split.company_pct))
     return expected
 
 
-@pytest.mark.parametrize(("model_id", "document_id"), [c for c in CASES if LIBRARY.document(c[1]).kind == "agreement"])
+@pytest.mark.parametrize(
+    ("model_id", "document_id"), [c for c in CASES if LIBRARY.document(c[1]).kind == "agreement"]
+)
 def test_agreement_covers_the_checklist_and_the_key_terms(
     built: dict[tuple[str, str], BuildResult], model_id: str, document_id: str
 ) -> None:
@@ -95,7 +104,9 @@ def test_agreement_covers_the_checklist_and_the_key_terms(
     assert term_words in text
 
 
-@pytest.mark.parametrize(("model_id", "document_id"), [c for c in CASES if LIBRARY.document(c[1]).kind == "preliminary"])
+@pytest.mark.parametrize(
+    ("model_id", "document_id"), [c for c in CASES if LIBRARY.document(c[1]).kind == "preliminary"]
+)
 def test_preliminary_documents_are_non_binding_with_dated_next_steps(
     built: dict[tuple[str, str], BuildResult], model_id: str, document_id: str
 ) -> None:

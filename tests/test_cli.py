@@ -11,11 +11,26 @@ from .conftest import REPO, files_under, run_cli
 
 
 def test_new_scaffolds_a_valid_commented_deal_for_every_model(workspace: Workspace) -> None:
-    for model in ("referral", "co-sell", "reseller", "implementation", "oem", "joint-venture", "technology-alliance"):
+    for model in (
+        "referral",
+        "co-sell",
+        "reseller",
+        "implementation",
+        "oem",
+        "joint-venture",
+        "technology-alliance",
+    ):
         deal_id = f"new-{model}"
         result = run_cli(
-            workspace, "new", deal_id, "--partner", "Globex & <Co>", "--model", model,
-            "--mutual-interest-date", "2026-11-02",
+            workspace,
+            "new",
+            deal_id,
+            "--partner",
+            "Globex & <Co>",
+            "--model",
+            model,
+            "--mutual-interest-date",
+            "2026-11-02",
         )
         assert result.exit_code == 0, result.stderr
         assert result.stdout == f"Created agreements/{deal_id}/deal.yaml\n"
@@ -30,14 +45,19 @@ def test_new_refuses_to_overwrite(workspace: Workspace) -> None:
     before = files_under(workspace.root)
     result = run_cli(workspace, "new", "acme", "--partner", "Other", "--model", "referral")
     assert result.exit_code == 1
-    assert result.stderr == "Error: agreements/acme/deal.yaml: already exists; edit it, or choose another deal id\n"
+    assert (
+        result.stderr
+        == "Error: agreements/acme/deal.yaml: already exists; edit it, or choose another deal id\n"
+    )
     assert files_under(workspace.root) == before
 
 
 def test_new_refuses_unknown_model_and_bad_names(workspace: Workspace) -> None:
     result = run_cli(workspace, "new", "globex", "--partner", "Globex", "--model", "franchise")
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: --model 'franchise': unknown model; use one of: referral, co-sell")
+    assert result.stderr.startswith(
+        "Error: --model 'franchise': unknown model; use one of: referral, co-sell"
+    )
     result = run_cli(workspace, "new", "globex", "--partner", "Glo\x07bex", "--model", "referral")
     assert result.exit_code == 1
     assert "partner.name: contains the control character U+0007" in result.stderr

@@ -49,13 +49,14 @@ BAD_EDITS = [
     pytest.param(
         r"^  currency: USD$",
         "  currency: USD\n  currency: EUR",
-        f"{DEAL}: line 23, column 3: found duplicate key \"currency\"",
+        f'{DEAL}: line 23, column 3: found duplicate key "currency"',
         id="duplicate-key",
     ),
     pytest.param(
         r"^mutual_interest_date: 2026-10-01$",
         "mutual_interest_date: 2026-02-30",
-        f"{DEAL}: mutual_interest_date: not a valid date; write YYYY-MM-DD (day value is outside expected range)",
+        f"{DEAL}: mutual_interest_date: not a valid date; write YYYY-MM-DD "
+        "(day value is outside expected range)",
         id="invalid-date",
     ),
     pytest.param(
@@ -111,7 +112,9 @@ BAD_EDITS = [
 
 
 @pytest.mark.parametrize(("old", "new", "error"), BAD_EDITS)
-def test_bad_deal_is_refused_with_one_clear_line(workspace: Workspace, old: str, new: str, error: str) -> None:
+def test_bad_deal_is_refused_with_one_clear_line(
+    workspace: Workspace, old: str, new: str, error: str
+) -> None:
     edit_deal(workspace, old, new)
     before = files_under(workspace.root)
 
@@ -135,7 +138,9 @@ def test_bad_deal_ids_are_refused_before_any_path_is_built(workspace: Workspace,
 def test_missing_deal_folder(workspace: Workspace) -> None:
     result = run_cli(workspace, "build", "globex")
     assert result.exit_code == 1
-    assert result.stderr == "Error: agreements/globex: no such deal; create it with `assembler new globex ...`\n"
+    assert (
+        result.stderr == "Error: agreements/globex: no such deal; create it with `assembler new globex ...`\n"
+    )
 
 
 def test_several_problems_are_reported_at_once(workspace: Workspace) -> None:
@@ -174,12 +179,14 @@ def test_money_and_percentages_are_decimals(workspace: Workspace) -> None:
 
 
 def test_technology_alliance_has_no_fees(workspace: Workspace) -> None:
-    edit_deal(workspace, r"^  exclusivity: none$", '  exclusivity: none\n  referral_fee_pct: "5"', deal="glimmer")
+    edit_deal(
+        workspace, r"^  exclusivity: none$", '  exclusivity: none\n  referral_fee_pct: "5"', deal="glimmer"
+    )
     result = run_cli(workspace, "validate", "glimmer")
     assert result.exit_code == 1
     assert result.stderr == (
-        "Error: agreements/glimmer/deal.yaml: terms.referral_fee_pct: not used in a Technology Alliance deal; "
-        "remove it\n"
+        "Error: agreements/glimmer/deal.yaml: terms.referral_fee_pct: "
+        "not used in a Technology Alliance deal; remove it\n"
     )
 
 

@@ -28,7 +28,9 @@ def yaml_string(value: str) -> str:
 
 def set_partner(workspace: Workspace, name: str, signatory: str, deal: str = "acme") -> None:
     edit_deal(workspace, r"^  name: .*$", f"  name: {yaml_string(name)}", deal)
-    edit_deal(workspace, r"^  signatory: \{name: [^,]*,", f"  signatory: {{name: {yaml_string(signatory)},", deal)
+    edit_deal(
+        workspace, r"^  signatory: \{name: [^,]*,", f"  signatory: {{name: {yaml_string(signatory)},", deal
+    )
 
 
 def places(data: bytes) -> dict[str, str]:
@@ -44,12 +46,15 @@ def places(data: bytes) -> dict[str, str]:
 
 def test_markdown_and_template_syntax_in_deal_values_is_printed_verbatim(workspace: Workspace) -> None:
     set_partner(workspace, NASTY, "Zoë O'Brien & <Sons> {{ x }}")
+    law = "Delaware & <New York> *USA* {% raw %} \u00e9t\u00e9 #1"
+    edit_deal(workspace, r"^  governing_law: .*$", f"  governing_law: {yaml_string(law)}")
     result = build(workspace, "acme")
     found = places(result.docx_path.read_bytes())
     for place in ("cover", "body", "footer", "signature"):
         assert NASTY in found[place], place
     assert "Name: Zoë O'Brien & <Sons> {{ x }}" in found["signature"]
     assert "{{ 7*7 }}" in found["body"]
+    assert law in found["body"]
     assert "<Co>" in result.markdown_path.read_text().replace("\\", "")
 
 

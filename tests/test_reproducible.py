@@ -14,11 +14,14 @@ def build_in_subprocess(workspace: Workspace, hash_seed: str) -> tuple[str, str]
     env = {**os.environ, "PYTHONHASHSEED": hash_seed, "TZ": "Pacific/Auckland" if hash_seed == "1" else "UTC"}
     subprocess.run(
         [sys.executable, "-m", "assembler", "--workspace", str(workspace.root), "build", "acme"],
-        check=True, env=env, capture_output=True,
+        check=True,
+        env=env,
+        capture_output=True,
     )
     deal_dir = workspace.deal_dir("acme")
     return tuple(  # type: ignore[return-value]
-        hashlib.sha256((deal_dir / f"co-sell-agreement.{ext}").read_bytes()).hexdigest() for ext in ("docx", "md")
+        hashlib.sha256((deal_dir / f"co-sell-agreement.{ext}").read_bytes()).hexdigest()
+        for ext in ("docx", "md")
     )
 
 

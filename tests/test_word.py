@@ -1,4 +1,4 @@
-"""Word fidelity: numbering from styles, cross-references, cover/signature pages, draft marking, sandboxing."""
+"""Word fidelity: numbering from styles, cross-references, cover/signature pages, marking, sandboxing."""
 
 from __future__ import annotations
 
@@ -64,7 +64,9 @@ def test_numbering_comes_from_styles_never_typed(built, model_id: str, document_
 def test_list_definition_is_legal_numbering() -> None:
     package = zipfile.ZipFile(io.BytesIO(build_reference()))
     numbering = package.read("word/numbering.xml").decode()
-    abstract = re.search(rf'<w:abstractNum [^>]*w:abstractNumId="{CLAUSE_NUM_ID}".*?</w:abstractNum>', numbering, re.S)
+    abstract = re.search(
+        rf'<w:abstractNum [^>]*w:abstractNumId="{CLAUSE_NUM_ID}".*?</w:abstractNum>', numbering, re.S
+    )
     assert abstract is not None
     texts = re.findall(r'<w:lvlText w:val="([^"]*)"', abstract.group(0))[:4]
     assert texts == ["%1.", "%1.%2", "(%3)", "(%4)"]
@@ -83,7 +85,11 @@ def test_cross_references_name_the_section_number(built) -> None:  # type: ignor
             unresolved = renderer.render(placed.clause)
             targets = re.findall(r"\[\[ref:([a-z0-9-]+)\]\]", unresolved)
             seen += len(targets)
-            expected = re.sub(r"\[\[ref:([a-z0-9-]+)\]\]", lambda m: f"Section {numbers[m.group(1)]}", unresolved)
+            expected = re.sub(
+                r"\[\[ref:([a-z0-9-]+)\]\]",
+                lambda m, numbers=numbers: f"Section {numbers[m.group(1)]}",
+                unresolved,
+            )
             assert placed.text == expected, (document_id, placed.clause.id)
         text = docx_text(result.docx_path.read_bytes())
         assert "[[ref:" not in text
@@ -132,14 +138,16 @@ def test_cover_header_and_signature_page(built, model_id: str, document_id: str)
 
 def test_house_templates_are_up_to_date() -> None:
     reference = build_reference()
-    assert (REPO / "clause_library/templates/reference.docx").read_bytes() == reference, "run make house-style"
+    assert (REPO / "clause_library/templates/reference.docx").read_bytes() == reference, (
+        "run make house-style"
+    )
     assert (REPO / "clause_library/templates/shell.docx").read_bytes() == build_shell(reference)
 
 
 HOSTILE_BODIES = {
     "image": "![secret](/etc/passwd)",
-    "raw openxml": '```{=openxml}\n<w:p><w:r><w:t>INJECTED</w:t></w:r></w:p>\n```',
-    "inline raw openxml": '`<w:p><w:r><w:t>INJECTED</w:t></w:r></w:p>`{=openxml}',
+    "raw openxml": "```{=openxml}\n<w:p><w:r><w:t>INJECTED</w:t></w:r></w:p>\n```",
+    "inline raw openxml": "`<w:p><w:r><w:t>INJECTED</w:t></w:r></w:p>`{=openxml}",
     "raw html": "<b>INJECTED</b>",
     "link to a local file": "[click](file:///etc/passwd)",
     "include via image": "![x](../deal.yaml)",
