@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 
 export DEAL DOC FROM TO
 
-.PHONY: agreement redline validate test lint format bench schema house-style clean-venv
+.PHONY: textconv-config agreement redline validate test lint format bench schema house-style clean-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,9 +17,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
-agreement: $(STAMP)  ## build DEAL's current document (DOC= another document of its model)
+# `git diff` of .docx files shows their text (see .gitattributes); harmless outside a git checkout.
+textconv-config: $(STAMP)
+	@git rev-parse --git-dir >/dev/null 2>&1 && git config diff.docx.textconv "$(CURDIR)/$(BIN)/assembler textconv" || true
+
+agreement: textconv-config  ## build DEAL's current document (DOC= another document of its model)
 	@test -n "$$DEAL" || { echo "Error: usage: make agreement DEAL=<deal> [DOC=<document>]" >&2; exit 2; }
 	$(BIN)/assembler build "$$DEAL" $${DOC:+--document "$$DOC"}
+
+redline: textconv-config  ## redline two rounds of DEAL's document (FROM= TO= DOC= optional)
+	@test -n "$$DEAL" || { echo "Error: usage: make redline DEAL=<deal> [FROM=<n>] [TO=<m>] [DOC=<document>]" >&2; exit 2; }
+	$(BIN)/assembler redline "$$DEAL" $${DOC:+--document "$$DOC"} $${FROM:+--from "$$FROM"} $${TO:+--to "$$TO"}
 
 validate: $(STAMP)
 	@test -n "$$DEAL" || { echo "Error: usage: make validate DEAL=<deal>" >&2; exit 2; }

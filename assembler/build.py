@@ -1,38 +1,77 @@
-"""`build`: the staged pipeline, top to bottom: load → validate → plan and assemble → render → write."""
+"""`build`: the staged pipeline, top to bottom.
+
+load deal → validate → assemble clauses → render the body (pandoc) → package the round's DOCX → compare with
+the latest round → redline against it → commit and tag the round → write the work-tree files.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .assemble import AssembledDocument, assemble
 from .atomic_write import write_files_atomically
+from .deal import Deal, deal_changes
 from .errors import DealError
 from .library import Library
 from .pdf import docx_to_pdf
-from .render import render_docx
-from .validate import load_valid_deal
+from .redline import ClauseChange, clause_changes, redline_docx, summary_markdown
+from .render import package_docx, render_body
+from .repository import Repository, RepositoryError
+from .rounds import (
+    Round,
+    commit_message,
+    commit_time,
+    document_path,
+    ensure_tags,
+    fault_point,
+    latest_round,
+    redline_path,
+    round_tag,
+    rounds,
+    tag_message,
+)
+from .validate import read_valid_deal
 from .workspace import Workspace
+
+LOCK_TIMEOUT_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
 class BuildResult:
     deal_id: str
     document_id: str
+    round_number: int
+    status: str  # "new round" | "up to date" | "not committed"
     docx_path: Path
     markdown_path: Path
     docx_sha256: str
     assembled: AssembledDocument
+    commit: str | None = None
+    redline_path: Path | None = None
+    clause_changes: list[ClauseChange] = field(default_factory=list)
+    term_changes: list[str] = field(default_factory=list)
     pdf_path: Path | None = None
 
 
-def build(
-    workspace: Workspace, deal_id: str, document_id: str | None = None, *, pdf: bool = False
-) -> BuildResult:
-    """Build one document of a deal and write `agreements/<deal>/<document>.docx` and `.md` (and `.pdf`)."""
+@dataclass(frozen=True)
+class _Rendered:
+    deal: Deal
+    deal_yaml: bytes
+    library: Library
+    assembled: AssembledDocument
+    body: bytes
+
+    def package(self, round_number: int) -> bytes:
+        when = self.deal.effective_date or self.deal.mutual_interest_date
+        return package_docx(self.body, self.assembled, self.library, self.deal, round_number, when)
+
+
+def _render(workspace: Workspace, deal_id: str, document_id: str | None) -> _Rendered:
     library = Library(workspace.library_root)
-    deal = load_valid_deal(workspace, deal_id, library)
+    deal, deal_yaml = read_valid_deal(workspace, deal_id, library)
     document_id = document_id or deal.stage
     model = library.model(deal.model)
     if document_id not in model.documents:
@@ -41,16 +80,210 @@ def build(
             f"use one of: {', '.join(model.documents)}"
         )
     assembled = assemble(deal, deal_id, library, document_id)
-    docx = render_docx(assembled, library, deal, 1, deal.effective_date or deal.mutual_interest_date)
+    body = render_body(assembled, library, deal.effective_date or deal.mutual_interest_date)
+    return _Rendered(deal, deal_yaml, library, assembled, body)
 
+
+def format_change(path: str, old: object, new: object) -> str:
+    def show(value: object) -> str:
+        return "(not set)" if value is None else str(value)
+
+    return f"{path}: {show(old)} \u2192 {show(new)}"
+
+
+def build(
+    workspace: Workspace,
+    deal_id: str,
+    document_id: str | None = None,
+    *,
+    commit: bool = True,
+    pdf: bool = False,
+    lock_timeout: float = LOCK_TIMEOUT_SECONDS,
+) -> BuildResult:
+    """Build one document of a deal; unless `commit` is False, commit it as the next round."""
+    # Validation, assembly and pandoc come first: bad input is reported before any git check, and the
+    # writer lock is held only for comparing, redlining and committing.
+    rendered = _render(workspace, deal_id, document_id)
+    if not commit:
+        return _build_uncommitted(workspace, deal_id, rendered, pdf)
+    repo = Repository(workspace.root)
+    if repo.root.resolve() != workspace.root.resolve():
+        raise RepositoryError(
+            f"the workspace {workspace.root} must be the top folder of its git repository ({repo.root})"
+        )
+    with repo.writer_lock(lock_timeout):
+        repo.check_index_unlocked()
+        return _build_round(workspace, repo, deal_id, rendered, pdf)
+
+
+def _outputs(workspace: Workspace, deal_id: str, document_id: str) -> tuple[Path, Path]:
     deal_dir = workspace.deal_dir(deal_id)
-    docx_path = deal_dir / f"{document_id}.docx"
-    markdown_path = deal_dir / f"{document_id}.md"
-    outputs = {docx_path: docx, markdown_path: assembled.markdown.encode("utf-8")}
-    pdf_path = deal_dir / f"{document_id}.pdf" if pdf else None
+    return deal_dir / f"{document_id}.docx", deal_dir / f"{document_id}.md"
+
+
+def _build_uncommitted(workspace: Workspace, deal_id: str, rendered: _Rendered, pdf: bool) -> BuildResult:
+    document_id = rendered.assembled.document.id
+    latest = None
+    with contextlib.suppress(RepositoryError):  # not a repository: the draft is round 1
+        latest = latest_round(Repository(workspace.root), deal_id, document_id)
+    number = 1
+    docx = None
+    if latest is not None:
+        docx = rendered.package(latest.number)
+        number = latest.number
+        if hashlib.sha256(docx).hexdigest() != latest.docx_sha256:
+            number, docx = latest.number + 1, None
+    docx = docx or rendered.package(number)
+    docx_path, markdown_path = _outputs(workspace, deal_id, document_id)
+    pdf_path = _write(workspace, deal_id, document_id, docx, rendered.assembled.markdown, pdf)
+    return BuildResult(
+        deal_id,
+        document_id,
+        number,
+        "not committed",
+        docx_path,
+        markdown_path,
+        hashlib.sha256(docx).hexdigest(),
+        rendered.assembled,
+        pdf_path=pdf_path,
+    )
+
+
+def _write(
+    workspace: Workspace, deal_id: str, document_id: str, docx: bytes, markdown: str, pdf: bool
+) -> Path | None:
+    docx_path, markdown_path = _outputs(workspace, deal_id, document_id)
+    outputs = {docx_path: docx, markdown_path: markdown.encode("utf-8")}
+    pdf_path = docx_path.with_suffix(".pdf") if pdf else None
     if pdf_path is not None:
         outputs[pdf_path] = docx_to_pdf(docx)  # before writing anything: a failed conversion writes nothing
     write_files_atomically(outputs)
-    return BuildResult(
-        deal_id, document_id, docx_path, markdown_path, hashlib.sha256(docx).hexdigest(), assembled, pdf_path
+    return pdf_path
+
+
+def _build_round(
+    workspace: Workspace, repo: Repository, deal_id: str, rendered: _Rendered, pdf: bool
+) -> BuildResult:
+    dirty = repo.dirty_paths("clause_library")
+    if dirty:
+        listed = ", ".join(dirty[:3]) + (", ..." if len(dirty) > 3 else "")
+        raise RepositoryError(
+            f"clause_library has uncommitted changes ({listed}); "
+            "a round must be rebuildable from git, so commit the library change (after Legal review) first, "
+            "or build with --no-commit"
+        )
+    library_tree = repo.tree_id("HEAD", "clause_library") if repo.head() else None
+    if library_tree is None:
+        raise RepositoryError("clause_library is not committed in this repository; commit it first")
+
+    assembled = rendered.assembled
+    document_id = assembled.document.id
+    ensure_tags(repo, rounds(repo, deal_id))
+    latest = latest_round(repo, deal_id, document_id)
+    docx_path, markdown_path = _outputs(workspace, deal_id, document_id)
+
+    if latest is not None:
+        same_round = rendered.package(latest.number)
+        if hashlib.sha256(same_round).hexdigest() == latest.docx_sha256:
+            _restore_work_tree(workspace, repo, latest)
+            pdf_path = (
+                _write(workspace, deal_id, document_id, same_round, assembled.markdown, pdf) if pdf else None
+            )
+            return BuildResult(
+                deal_id,
+                document_id,
+                latest.number,
+                "up to date",
+                docx_path,
+                markdown_path,
+                latest.docx_sha256,
+                assembled,
+                commit=latest.commit,
+                pdf_path=pdf_path,
+            )
+
+    number = latest.number + 1 if latest else 1
+    docx = rendered.package(number)
+    markdown = assembled.markdown.encode("utf-8")
+    deal_yaml = rendered.deal_yaml
+    when = commit_time()
+    files = {
+        document_path(deal_id, document_id): docx,
+        document_path(deal_id, document_id, "md"): markdown,
+        f"agreements/{deal_id}/deal.yaml": deal_yaml,
+    }
+    changes: list[ClauseChange] = []
+    term_changes: list[str] = []
+    redline_file = None
+    if latest is not None:
+        old_docx = repo.read_blob(latest.commit, document_path(deal_id, document_id)) or b""
+        old_markdown = (
+            repo.read_blob(latest.commit, document_path(deal_id, document_id, "md")) or b""
+        ).decode()
+        old_yaml = (repo.read_blob(latest.commit, f"agreements/{deal_id}/deal.yaml") or b"").decode()
+        changes = clause_changes(old_markdown, assembled.markdown)
+        term_changes = [format_change(*c) for c in deal_changes(old_yaml, deal_yaml.decode("utf-8"))]
+        redline_file = redline_path(deal_id, document_id, latest.number, number)
+        files[redline_file] = redline_docx(old_docx, docx, rendered.library.config.legal_team, when)
+        files[redline_path(deal_id, document_id, latest.number, number, "md")] = summary_markdown(
+            assembled.document.title, latest.number, number, changes
+        ).encode("utf-8")
+
+    message = commit_message(
+        deal_id,
+        assembled.document.title,
+        document_id,
+        number,
+        rendered.deal.model,
+        library_tree,
+        docx,
+        term_changes,
     )
+    fault_point("before-commit")
+    commit = repo.commit_files(files, message, when.isoformat())
+    repo.sync_index(list(files))  # the real index follows HEAD at once: nothing shows as staged or untracked
+    fault_point("after-commit")
+    new_round = Round(
+        deal_id,
+        document_id,
+        number,
+        commit,
+        hashlib.sha256(docx).hexdigest(),
+        library_tree,
+        rendered.deal.model,
+    )
+    repo.tag(round_tag(deal_id, document_id, number), commit, tag_message(new_round))
+    write_files_atomically({workspace.root / path: data for path, data in files.items()})
+    fault_point("after-files")
+    pdf_path = _write(workspace, deal_id, document_id, docx, assembled.markdown, pdf) if pdf else None
+    return BuildResult(
+        deal_id,
+        document_id,
+        number,
+        "new round",
+        docx_path,
+        markdown_path,
+        new_round.docx_sha256,
+        assembled,
+        commit=commit,
+        redline_path=workspace.root / redline_file if redline_file else None,
+        clause_changes=changes,
+        term_changes=term_changes,
+        pdf_path=pdf_path,
+    )
+
+
+def _restore_work_tree(workspace: Workspace, repo: Repository, latest: Round) -> None:
+    """After a crash between commit and file write, the work tree may lag the committed round: restore it."""
+    deal_id, document_id, number = latest.deal_id, latest.document_id, latest.number
+    paths = [document_path(deal_id, document_id), document_path(deal_id, document_id, "md")]
+    if number > 1:
+        paths += [redline_path(deal_id, document_id, number - 1, number, suffix) for suffix in ("docx", "md")]
+    stale = {}
+    for path in paths:
+        committed = repo.read_blob(latest.commit, path)
+        target = workspace.root / path
+        if committed is not None and (not target.exists() or target.read_bytes() != committed):
+            stale[target] = committed
+    if stale:
+        write_files_atomically(stale)

@@ -81,19 +81,104 @@ def validate(deal: str) -> None:
 @cli.command()
 @click.argument("deal")
 @click.option("--document", "document_id", help="The document to build (default: the deal's stage).")
+@click.option("--no-commit", is_flag=True, help="Render without committing a round.")
 @click.option("--pdf", is_flag=True, help="Also convert to PDF with LibreOffice.")
-def build(deal: str, document_id: str | None, pdf: bool) -> None:
-    """Assemble and render DEAL's document to agreements/DEAL/<document>.docx and .md."""
+def build(deal: str, document_id: str | None, no_commit: bool, pdf: bool) -> None:
+    """Assemble DEAL's document, commit it as the next round, and redline it against the previous one."""
     from .build import build as build_document
+    from .redline import summary_line
 
     workspace = _workspace()
-    result = build_document(workspace, deal, document_id, pdf=pdf)
+    result = build_document(workspace, deal, document_id, commit=not no_commit, pdf=pdf)
     for warning in result.assembled.warnings:
         click.echo(f"Warning: {warning}", err=True)
-    outputs = [result.docx_path, result.markdown_path] + ([result.pdf_path] if result.pdf_path else [])
+    docx = workspace.relative(result.docx_path)
+    if result.status == "up to date":
+        click.echo(f"{docx} is up to date (round {result.round_number})")
+    elif result.status == "not committed":
+        click.echo(f"Built {docx} and its .md twin (round {result.round_number}, not committed)")
+    else:
+        tag = f"{result.deal_id}/{result.document_id}/r{result.round_number}"
+        click.echo(
+            f"Round {result.round_number} of {docx} committed ({(result.commit or '')[:12]}), tagged {tag}"
+        )
+        for change in result.term_changes:
+            click.echo(f"  {change}")
+        if result.redline_path is not None:
+            click.echo(
+                f"Redline {workspace.relative(result.redline_path)}: {summary_line(result.clause_changes)}"
+            )
+    if result.pdf_path is not None:
+        click.echo(f"PDF {workspace.relative(result.pdf_path)}")
+
+
+@cli.command()
+@click.argument("deal")
+@click.option("--document", "document_id", help="The document (default: the deal's stage).")
+@click.option("--from", "old", type=int, help="The older round (default: the one before --to).")
+@click.option("--to", "new", type=int, help="The newer round (default: the latest).")
+def redline(deal: str, document_id: str | None, old: int | None, new: int | None) -> None:
+    """Write the tracked-change redline between two committed rounds of DEAL's document."""
+    from .history import redline_between
+    from .redline import summary_line
+
+    workspace = _workspace()
+    result = redline_between(workspace, deal, document_id, old, new)
     click.echo(
-        f"Built {', '.join(workspace.relative(p) for p in outputs)} (sha256 {result.docx_sha256[:12]})"
+        f"Redline round {result.old} \u2192 {result.new}: {workspace.relative(result.path)} "
+        f"({summary_line(result.changes)})"
     )
+
+
+@cli.command()
+@click.argument("deal")
+def history(deal: str) -> None:
+    """The audit trail of DEAL from git: every round and what changed in the deal."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .build import format_change
+    from .history import deal_history
+
+    entries = deal_history(_workspace(), deal)
+    if not entries:
+        click.echo(f"{deal}: no rounds yet; `assembler build {deal}` commits round 1")
+        return
+    table = Table(title=f"{deal}: rounds", show_lines=True)
+    for column in (
+        "Round",
+        "Document",
+        "Date",
+        "Author",
+        "Commit",
+        "DOCX sha256",
+        "Clause library",
+        "Deal changes",
+    ):
+        table.add_column(column, overflow="fold")
+    for entry in entries:
+        item = entry.round
+        changes = "\n".join(format_change(*c) for c in entry.term_changes) or "-"
+        table.add_row(
+            str(item.number),
+            item.document_id,
+            entry.date,
+            entry.author,
+            item.commit[:12],
+            item.docx_sha256[:16],
+            item.library_tree[:12],
+            changes,
+        )
+    Console(width=200, soft_wrap=False).print(table)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def textconv(path: Path) -> None:
+    """Print a .docx as plain text (git's textconv for `git diff` of Word files)."""
+    from .pandoc import docx_to_text
+
+    click.echo(docx_to_text(path.read_bytes()), nl=False)
 
 
 @cli.command()

@@ -342,16 +342,57 @@ def parse_deal(data: Any, source: str) -> Deal:
         raise DealError("\n".join(lines)) from None
 
 
-def load_deal(path: Path, source: str) -> Deal:
-    """Read and validate a deal file; `source` is how errors name it (a workspace-relative path)."""
+def read_deal_file(path: Path, source: str) -> bytes:
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        data.decode("utf-8")
     except FileNotFoundError:
         raise DealError(f"{source}: no such deal file; create it with `assembler new`") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise DealError(f"{source}: cannot read ({exc})") from None
+    return data
+
+
+def load_deal(path: Path, source: str) -> Deal:
+    """Read and validate a deal file; `source` is how errors name it (a workspace-relative path)."""
+    return parse_deal_text(read_deal_file(path, source).decode("utf-8"), source)
+
+
+def parse_deal_text(text: str, source: str) -> Deal:
     try:
         data = parse_yaml(text, source)
     except YamlFileError as exc:
         raise DealError(str(exc)) from None
     return parse_deal(data, source)
+
+
+# --- changes between two versions of a deal file -----------------------------------------------------------
+
+
+def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    """{"terms": {"a": 1}} → {"terms.a": 1}; lists are compared whole."""
+    if isinstance(data, dict):
+        flat: dict[str, Any] = {}
+        for key, value in data.items():
+            flat.update(flatten(value, f"{prefix}{key}."))
+        return flat
+    return {prefix.rstrip("."): data}
+
+
+def deal_changes(old_text: str | None, new_text: str) -> list[tuple[str, Any, Any]]:
+    """(key path, old value, new value) for every value that differs; None stands for "not set"."""
+
+    def load(text: str | None) -> dict[str, Any]:
+        if not text:
+            return {}
+        try:
+            return flatten(parse_yaml(text, "deal.yaml") or {})
+        except YamlFileError:
+            return {}
+
+    old, new = load(old_text), load(new_text)
+    return [
+        (key, old.get(key), new.get(key))
+        for key in sorted(old.keys() | new.keys())
+        if old.get(key) != new.get(key)
+    ]

@@ -47,7 +47,8 @@ def _shell_context(assembled: AssembledDocument, deal: Deal, round_number: int) 
         )
     return {
         "document_title": document.title,
-        "status_line": f"Draft for discussion \u2014 Round {round_number}",
+        # The round is in the header; keeping it off the page keeps it out of the redlines' text changes.
+        "status_line": "Draft for discussion \u2014 subject to contract",
         "signature_intro": intro,
         "company": deal.company.model_dump(),
         "partner": deal.partner.model_dump(),
@@ -65,15 +66,22 @@ def _fill_shell(library: Library, context: dict[str, Any]) -> bytes:
     return out.getvalue()
 
 
-def render_docx(
-    assembled: AssembledDocument, library: Library, deal: Deal, round_number: int, when: dt.date
-) -> bytes:
-    """DOCX bytes that depend only on the assembled text, the deal, the library templates and the round."""
+def render_body(assembled: AssembledDocument, library: Library, when: dt.date) -> bytes:
+    """The body as a DOCX package (pandoc with the house reference document and the clause-style filter)."""
     reference = library.root / "templates" / "reference.docx"
     if not reference.exists():
         raise LibraryError("clause_library/templates/reference.docx is missing; run `make house-style`")
     with resources.as_file(resources.files("assembler") / "clause_styles.lua") as lua_filter:
-        body = markdown_to_docx(assembled.markdown, reference, epoch_of(when), lua_filter)
+        return markdown_to_docx(assembled.markdown, reference, epoch_of(when), lua_filter)
+
+
+def package_docx(
+    body: bytes, assembled: AssembledDocument, library: Library, deal: Deal, round_number: int, when: dt.date
+) -> bytes:
+    """The finished document for one round: body inside the filled shell, marked, zipped deterministically.
+
+    DOCX bytes depend only on the assembled text, the deal, the library templates and the round.
+    """
     parts = read_parts(body)
     shell = read_parts(_fill_shell(library, _shell_context(assembled, deal, round_number)))
     parts["word/document.xml"] = place_in_shell(

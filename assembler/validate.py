@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .deal import Deal, load_deal, term_value
+from .deal import Deal, parse_deal_text, read_deal_file, term_value
 from .errors import DealError
 from .library import Library
 from .workspace import Workspace
@@ -26,12 +26,18 @@ def model_problems(deal: Deal, library: Library) -> list[str]:
 
 def load_valid_deal(workspace: Workspace, deal_id: str, library: Library) -> Deal:
     """Load `agreements/<deal>/deal.yaml` and check it fully; every problem is reported at once."""
+    return read_valid_deal(workspace, deal_id, library)[0]
+
+
+def read_valid_deal(workspace: Workspace, deal_id: str, library: Library) -> tuple[Deal, bytes]:
+    """The validated deal and the exact bytes it was read from (a round commits those bytes)."""
     deal_dir = workspace.deal_dir(deal_id)
     source = workspace.relative(deal_dir / "deal.yaml")
     if not deal_dir.is_dir():
         raise DealError(f"agreements/{deal_id}: no such deal; create it with `assembler new {deal_id} ...`")
-    deal = load_deal(deal_dir / "deal.yaml", source)
+    raw = read_deal_file(deal_dir / "deal.yaml", source)
+    deal = parse_deal_text(raw.decode("utf-8"), source)
     problems = model_problems(deal, library)
     if problems:
         raise DealError("\n".join(f"{source}: {p}" for p in problems))
-    return deal
+    return deal, raw

@@ -64,3 +64,43 @@ def docx_text(data: bytes) -> str:
         lines += [p.text for p in section.header.paragraphs] + [p.text for p in section.footer.paragraphs]
     lines += [p.text for p in docx_paragraphs(data)]
     return "\n".join(lines)
+
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Dana Legal",
+    "GIT_AUTHOR_EMAIL": "legal@northwind.example",
+    "GIT_COMMITTER_NAME": "Dana Legal",
+    "GIT_COMMITTER_EMAIL": "legal@northwind.example",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+@pytest.fixture(autouse=True)
+def isolated_git(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Pin the git identity and keep the user's global git config out of every test."""
+    home = tmp_path_factory.getbasetemp() / "git-home"
+    home.mkdir(exist_ok=True)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / "gitconfig"))
+    for key, value in GIT_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("GIT_COMMITTER_DATE", raising=False)
+    monkeypatch.delenv("ASSEMBLER_FAULT_AT", raising=False)
+
+
+def git(workspace: Workspace, *args: str) -> str:
+    import subprocess
+
+    return subprocess.run(
+        ["git", *args], cwd=workspace.root, check=True, capture_output=True, text=True
+    ).stdout
+
+
+@pytest.fixture
+def repo_workspace(workspace: Workspace) -> Workspace:
+    """A workspace that is a git repository with the library and the example deals committed."""
+    shutil.copy(REPO / ".gitignore", workspace.root / ".gitignore")
+    shutil.copy(REPO / ".gitattributes", workspace.root / ".gitattributes")
+    git(workspace, "init", "-q", "-b", "main")
+    git(workspace, "add", "-A")
+    git(workspace, "commit", "-q", "-m", "Clause library and deals")
+    return workspace

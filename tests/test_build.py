@@ -33,7 +33,7 @@ CASES = [(model.id, doc) for model in LIBRARY.models.values() for doc in model.d
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], BuildResult]:
     workspace = copy_workspace(tmp_path_factory.mktemp("all"))
-    return {(m, d): build(workspace, EXAMPLES[m], d) for m, d in CASES}
+    return {(m, d): build(workspace, EXAMPLES[m], d, commit=False) for m, d in CASES}
 
 
 def test_every_model_has_an_example_deal() -> None:
@@ -126,10 +126,10 @@ def test_preliminary_documents_are_non_binding_with_dated_next_steps(
 def test_build_through_the_cli_prints_what_it_wrote(workspace: Workspace) -> None:
     from .conftest import run_cli
 
-    result = run_cli(workspace, "build", "acme")
+    result = run_cli(workspace, "build", "acme", "--no-commit")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith(
-        "Built agreements/acme/co-sell-agreement.docx, agreements/acme/co-sell-agreement.md (sha256 "
+    assert result.stdout == (
+        "Built agreements/acme/co-sell-agreement.docx and its .md twin (round 1, not committed)\n"
     )
     assert (workspace.root / "agreements/acme/co-sell-agreement.docx").exists()
 

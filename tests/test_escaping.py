@@ -48,7 +48,7 @@ def test_markdown_and_template_syntax_in_deal_values_is_printed_verbatim(workspa
     set_partner(workspace, NASTY, "Zoë O'Brien & <Sons> {{ x }}")
     law = "Delaware & <New York> *USA* {% raw %} \u00e9t\u00e9 #1"
     edit_deal(workspace, r"^  governing_law: .*$", f"  governing_law: {yaml_string(law)}")
-    result = build(workspace, "acme")
+    result = build(workspace, "acme", commit=False)
     found = places(result.docx_path.read_bytes())
     for place in ("cover", "body", "footer", "signature"):
         assert NASTY in found[place], place
@@ -60,7 +60,7 @@ def test_markdown_and_template_syntax_in_deal_values_is_printed_verbatim(workspa
 
 def test_template_expression_in_the_document_name_is_not_evaluated(workspace: Workspace) -> None:
     set_partner(workspace, "X {% if y %}", "A {{ b }}")
-    result = run_cli(workspace, "build", "acme")
+    result = run_cli(workspace, "build", "acme", "--no-commit")
     assert result.exit_code == 0, result.stderr
 
 
@@ -81,7 +81,7 @@ def test_any_printable_party_name_survives_into_the_docx(hypothesis_workspace: W
     original = workspace.deal_file("brightpath").read_text()
     try:
         set_partner(workspace, name, "Signer", deal="brightpath")
-        result = build(workspace, "brightpath", "loi")
+        result = build(workspace, "brightpath", "loi", commit=False)
         expected = _clean_text(name)  # whitespace runs are normalised at validation
         found = places(result.docx_path.read_bytes())
         for place in ("cover", "body", "footer", "signature"):

@@ -35,7 +35,7 @@ def pdf_text(pdf: bytes, tmp_path) -> str:  # type: ignore[no-untyped-def]
 def test_libreoffice_renders_parties_terms_and_numbering(tmp_path, document_id: str) -> None:  # type: ignore[no-untyped-def]
     model_id = DOCUMENT_TYPES[document_id]
     workspace = copy_workspace(tmp_path / "ws")
-    result = build(workspace, EXAMPLES[model_id], document_id)
+    result = build(workspace, EXAMPLES[model_id], document_id, commit=False)
     text = pdf_text(docx_to_pdf(result.docx_path.read_bytes()), tmp_path)
     flat = " ".join(text.split())
     for term in key_terms(EXAMPLES[model_id]):
@@ -50,5 +50,5 @@ def test_libreoffice_renders_parties_terms_and_numbering(tmp_path, document_id: 
 
 def test_build_pdf_option_writes_a_pdf(tmp_path) -> None:  # type: ignore[no-untyped-def]
     workspace = copy_workspace(tmp_path / "ws")
-    result = build(workspace, "acme", pdf=True)
+    result = build(workspace, "acme", commit=False, pdf=True)
     assert result.pdf_path is not None and result.pdf_path.read_bytes().startswith(b"%PDF")

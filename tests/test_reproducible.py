@@ -13,7 +13,16 @@ from assembler.workspace import Workspace
 def build_in_subprocess(workspace: Workspace, hash_seed: str) -> tuple[str, str]:
     env = {**os.environ, "PYTHONHASHSEED": hash_seed, "TZ": "Pacific/Auckland" if hash_seed == "1" else "UTC"}
     subprocess.run(
-        [sys.executable, "-m", "assembler", "--workspace", str(workspace.root), "build", "acme"],
+        [
+            sys.executable,
+            "-m",
+            "assembler",
+            "--workspace",
+            str(workspace.root),
+            "build",
+            "acme",
+            "--no-commit",
+        ],
         check=True,
         env=env,
         capture_output=True,

@@ -39,7 +39,7 @@ def built(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
     from .conftest import copy_workspace
 
     workspace = copy_workspace(tmp_path_factory.mktemp("word"))
-    return {(m, d): build(workspace, EXAMPLES[m], d) for m, d in CASES}
+    return {(m, d): build(workspace, EXAMPLES[m], d, commit=False) for m, d in CASES}
 
 
 @pytest.mark.parametrize(("model_id", "document_id"), CASES)
@@ -158,7 +158,7 @@ HOSTILE_BODIES = {
 def test_clause_body_cannot_pull_files_or_raw_xml(workspace: Workspace, body: str) -> None:
     path = workspace.library_root / "clauses" / "referral" / "referral-fees.md"
     path.write_text(path.read_text() + "\n" + body + "\n")
-    result = build(workspace, "brightpath")
+    result = build(workspace, "brightpath", commit=False)
     parts = zipfile.ZipFile(result.docx_path).namelist()
     assert not [p for p in parts if p.startswith("word/media/")]  # nothing embedded
     document_xml = zipfile.ZipFile(result.docx_path).read("word/document.xml").decode()

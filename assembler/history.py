@@ -1,0 +1,85 @@
+"""Reading past rounds back from git: the audit trail and redlines between any two rounds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from .atomic_write import write_files_atomically
+from .deal import deal_changes
+from .errors import AssemblerError
+from .library import Library
+from .redline import ClauseChange, clause_changes, redline_docx, summary_markdown
+from .repository import Repository
+from .rounds import Round, document_path, redline_path, rounds
+from .validate import load_valid_deal
+from .workspace import Workspace
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    round: Round
+    date: str
+    author: str
+    term_changes: list[tuple[str, object, object]]
+
+
+def deal_history(workspace: Workspace, deal_id: str) -> list[HistoryEntry]:
+    """Every round of the deal, oldest first, with the deal terms changed since the deal's previous round."""
+    workspace.deal_dir(deal_id)
+    repo = Repository(workspace.root)
+    entries = []
+    previous_yaml: str | None = None
+    for item in rounds(repo, deal_id):
+        info = repo.commit_info(item.commit)
+        deal_yaml = (repo.read_blob(item.commit, f"agreements/{deal_id}/deal.yaml") or b"").decode("utf-8")
+        changes = deal_changes(previous_yaml, deal_yaml) if previous_yaml is not None else []
+        entries.append(HistoryEntry(item, info.date, info.author, changes))
+        previous_yaml = deal_yaml
+    return entries
+
+
+@dataclass(frozen=True)
+class Redline:
+    path: Path
+    summary_path: Path
+    old: int
+    new: int
+    changes: list[ClauseChange]
+
+
+def redline_between(
+    workspace: Workspace, deal_id: str, document_id: str | None, old: int | None, new: int | None
+) -> Redline:
+    """Compare two committed rounds (default: the latest against the one before) and write the redline."""
+    library = Library(workspace.library_root)
+    deal = load_valid_deal(workspace, deal_id, library)
+    document_id = document_id or deal.stage
+    repo = Repository(workspace.root)
+    found = {r.number: r for r in rounds(repo, deal_id, document_id)}
+    if len(found) < 2 and (old is None or new is None):
+        raise AssemblerError(
+            f"{deal_id}/{document_id} has {len(found)} round(s); a redline needs two. Build a new round first"
+        )
+    new = new if new is not None else max(found)
+    old = old if old is not None else max((n for n in found if n < new), default=0)
+    for number in (old, new):
+        if number not in found:
+            known = ", ".join(str(n) for n in sorted(found)) or "none"
+            raise AssemblerError(f"{deal_id}/{document_id}: there is no round {number} (rounds: {known})")
+    if old >= new:
+        raise AssemblerError(f"--from {old} must be an earlier round than --to {new}")
+    older, newer = found[old], found[new]
+
+    def blob(item: Round, suffix: str) -> bytes:
+        return repo.read_blob(item.commit, document_path(deal_id, document_id, suffix)) or b""
+
+    when = dt.datetime.fromisoformat(repo.commit_info(newer.commit).date)
+    docx = redline_docx(blob(older, "docx"), blob(newer, "docx"), library.config.legal_team, when)
+    changes = clause_changes(blob(older, "md").decode(), blob(newer, "md").decode())
+    title = library.document(document_id).title
+    path = workspace.root / redline_path(deal_id, document_id, old, new)
+    summary = workspace.root / redline_path(deal_id, document_id, old, new, "md")
+    write_files_atomically({path: docx, summary: summary_markdown(title, old, new, changes).encode("utf-8")})
+    return Redline(path, summary, old, new, changes)

@@ -1,0 +1,338 @@
+"""Rounds in git and tracked-change redlines between them, in real repositories."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from assembler.build import build
+from assembler.pdf import docx_to_pdf, soffice_path
+from assembler.workspace import Workspace
+
+from .conftest import git, run_cli
+from .test_deal_validation import edit_deal
+from .tracked_changes import accept_all, changes, plain_texts, reject_all
+
+FEE = r'^  referral_fee_pct: "10"$'
+
+
+def set_fee(workspace: Workspace, old: str, new: str) -> None:
+    edit_deal(workspace, rf'^  referral_fee_pct: "{old}"$', f'  referral_fee_pct: "{new}"')
+
+
+def round_docx(workspace: Workspace, number: int, document: str = "co-sell-agreement") -> bytes:
+    out = subprocess.run(
+        ["git", "show", f"acme/{document}/r{number}:agreements/acme/{document}.docx"],
+        cwd=workspace.root,
+        check=True,
+        capture_output=True,
+    )
+    return out.stdout
+
+
+def commit_count(workspace: Workspace) -> int:
+    return int(git(workspace, "rev-list", "--count", "HEAD"))
+
+
+def test_round_then_edit_then_round_with_exact_redline(repo_workspace: Workspace) -> None:
+    ws = repo_workspace
+    first = run_cli(ws, "build", "acme")
+    assert first.exit_code == 0, first.stderr
+    assert first.stdout.startswith("Round 1 of agreements/acme/co-sell-agreement.docx committed (")
+    set_fee(ws, "10", "12")
+    second = run_cli(ws, "build", "acme")
+    assert second.exit_code == 0, second.stderr
+    assert "terms.referral_fee_pct: 10 \u2192 12" in second.stdout
+    assert (
+        "Redline agreements/acme/redlines/co-sell-agreement.r1-r2.docx: changed: Co-Sell Incentives"
+        in second.stdout
+    )
+
+    tags = git(ws, "tag", "--list").split()
+    assert tags == ["acme/co-sell-agreement/r1", "acme/co-sell-agreement/r2"]
+    assert git(ws, "cat-file", "-t", "acme/co-sell-agreement/r2") == "tag\n"  # annotated
+    message = git(ws, "log", "-1", "--format=%B")
+    assert message.startswith("acme: Co-Sell Agreement, round 2\n")
+    for trailer in ("Deal: acme", "Document: co-sell-agreement", "Round: 2", "Model: co-sell"):
+        assert f"\n{trailer}\n" in message
+    library_tree = git(ws, "rev-parse", "HEAD:clause_library").strip()
+    assert f"\nClause-Library: {library_tree}\n" in message
+    import hashlib
+
+    docx = (ws.deal_dir("acme") / "co-sell-agreement.docx").read_bytes()
+    assert f"\nDocx-SHA256: {hashlib.sha256(docx).hexdigest()}\n" in message
+    committed = git(ws, "show", "--name-only", "--format=", "HEAD").split()
+    assert committed == [
+        "agreements/acme/co-sell-agreement.docx",
+        "agreements/acme/co-sell-agreement.md",
+        "agreements/acme/deal.yaml",
+        "agreements/acme/redlines/co-sell-agreement.r1-r2.docx",
+        "agreements/acme/redlines/co-sell-agreement.r1-r2.md",
+    ]
+
+    redline = (ws.deal_dir("acme") / "redlines" / "co-sell-agreement.r1-r2.docx").read_bytes()
+    found = changes(redline)
+    assert found == {"ins": ["12%"], "del": ["10%"]}
+    xml = (
+        zipfile.ZipFile(ws.deal_dir("acme") / "redlines" / "co-sell-agreement.r1-r2.docx")
+        .read("word/document.xml")
+        .decode()
+    )
+    commit_date = git(ws, "log", "-1", "--format=%cd", "--date=format-local:%Y-%m-%dT%H:%M:%SZ").strip()
+    assert f'w:author="Northwind Legal" w:id="1" w:date="{commit_date}"' in xml or (
+        f'w:date="{commit_date}"' in xml and 'w:author="Northwind Legal"' in xml
+    )
+    assert accept_all(redline) == plain_texts(round_docx(ws, 2))
+    assert reject_all(redline) == plain_texts(round_docx(ws, 1))
+    summary = (ws.deal_dir("acme") / "redlines" / "co-sell-agreement.r1-r2.md").read_text()
+    assert "| Co-Sell Incentives (`co-sell-incentives`) | changed |" in summary
+
+    # The standalone command reproduces the committed redline byte for byte.
+    again = run_cli(ws, "redline", "acme", "--from", "1", "--to", "2")
+    assert again.exit_code == 0, again.stderr
+    assert (ws.deal_dir("acme") / "redlines" / "co-sell-agreement.r1-r2.docx").read_bytes() == redline
+    assert git(ws, "status", "--porcelain") == ""
+
+
+def test_identical_rebuild_makes_no_commit(repo_workspace: Workspace) -> None:
+    ws = repo_workspace
+    run_cli(ws, "build", "acme")
+    before = commit_count(ws)
+    again = run_cli(ws, "build", "acme")
+    assert again.exit_code == 0
+    assert again.stdout == "agreements/acme/co-sell-agreement.docx is up to date (round 1)\n"
+    assert commit_count(ws) == before
+    # A change that does not alter the document (a comment) is not a new round either.
+    path = ws.deal_file("acme")
+    path.write_text(path.read_text() + "# reviewed\n")
+    assert run_cli(ws, "build", "acme").stdout.endswith("is up to date (round 1)\n")
+
+
+def test_round_commits_only_the_deal_and_leaves_other_work_staged(repo_workspace: Workspace) -> None:
+    ws = repo_workspace
+    (ws.root / "notes.txt").write_text("unrelated, staged\n")
+    git(ws, "add", "notes.txt")
+    other = ws.deal_file("brightpath")
+    other.write_text(other.read_text() + "# unstaged edit\n")
+    assert run_cli(ws, "build", "acme").exit_code == 0
+    committed = git(ws, "show", "--name-only", "--format=", "HEAD").split()
+    assert all(path.startswith("agreements/acme/") for path in committed)
+    status = git(ws, "status", "--porcelain").splitlines()
+    assert sorted(status) == [" M agreements/brightpath/deal.yaml", "A  notes.txt"]
+
+
+def test_build_outside_a_git_repository_says_what_to_do(workspace: Workspace) -> None:
+    result = run_cli(workspace, "build", "acme")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {workspace.root} is not inside a git repository: run `git init` there (drafts are committed "
+        "as rounds), or build with --no-commit\n"
+    )
+
+
+def test_no_commit_renders_without_committing(repo_workspace: Workspace) -> None:
+    ws = repo_workspace
+    before = commit_count(ws)
+    result = run_cli(ws, "build", "acme", "--no-commit")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        result.stdout
+        == "Built agreements/acme/co-sell-agreement.docx and its .md twin (round 1, not committed)\n"
+    )
+    assert commit_count(ws) == before and git(ws, "tag") == ""
+
+
+def test_history_lists_three_rounds_with_term_changes(repo_workspace: Workspace) -> None:
+    ws = repo_workspace
+    run_cli(ws, "build", "acme")
+    set_fee(ws, "10", "12")
+    run_cli(ws, "build", "acme")
+    set_fee(ws, "12", "11")
+    run_cli(ws, "build", "acme")
+    from assembler.history import deal_history
+
+    entries = deal_history(ws, "acme")
+    assert [e.round.number for e in entries] == [1, 2, 3]
+    assert [e.term_changes for e in entries] == [
+        [],
+        [("terms.referral_fee_pct", "10", "12")],
+        [("terms.referral_fee_pct", "12", "11")],
+    ]
+    assert entries[2].author == "Dana Legal <legal@northwind.example>"
+    printed = run_cli(ws, "history", "acme")
+    assert printed.exit_code == 0
+    assert "terms.referral_fee_pct: 10 → 12" in printed.stdout
+    assert "terms.referral_fee_pct: 12 → 11" in printed.stdout
+    assert printed.stdout.count("co-sell-agreement") == 3
+
+
+def test_moved_and_edited_clause_stays_visible_and_accept_reject_hold(repo_workspace: Workspace) -> None:
+    ws = repo_workspace
+    run_cli(ws, "build", "acme")
+    model = ws.library_root / "models" / "co-sell.yaml"
+    model.write_text(
+        model.read_text().replace(
+            "    - co-sell-attribution\n    - co-sell-joint-opportunities\n",
+            "    - co-sell-joint-opportunities\n    - co-sell-attribution\n",
+        )
+    )
+    clause = ws.library_root / "clauses" / "co-sell" / "co-sell-attribution.md"
+    text = clause.read_text()
+    assert "are not prior contact" in text
+    clause.write_text(
+        text.replace("are not prior contact", "are never prior contact").replace("version: 1", "version: 2")
+    )
+    git(ws, "commit", "-q", "-am", "Move and reword the attribution clause")
+    result = run_cli(ws, "build", "acme")
+    assert result.exit_code == 0, result.stderr
+    redline = (ws.deal_dir("acme") / "redlines" / "co-sell-agreement.r1-r2.docx").read_bytes()
+    found = changes(redline)
+    assert "never" in found["ins"] and "not" in found["del"]  # the edit inside the moved clause shows
+    assert accept_all(redline) == plain_texts(round_docx(ws, 2))
+    assert reject_all(redline) == plain_texts(round_docx(ws, 1))
+
+
+def test_table_rows_and_paragraphs_inserted_and_removed(repo_workspace: Workspace) -> None:
+    """Term sheet rows and whole paragraphs appear and disappear: accept/reject still give each round."""
+    ws = repo_workspace
+    edit_deal(ws, r"^stage: jv-agreement$", "stage: term-sheet", deal="fjordlabs")
+    git(ws, "commit", "-q", "-am", "fjordlabs: term sheet first")
+    assert run_cli(ws, "build", "fjordlabs").exit_code == 0
+    edit_deal(ws, r"^  exclusivity: vertical$", "  exclusivity: none", deal="fjordlabs")
+    edit_deal(ws, r"^  exclusivity_scope: .*\n", "", deal="fjordlabs")
+    edit_deal(ws, r"^  exclusivity_months: 24\n", "", deal="fjordlabs")
+    edit_deal(ws, r"^  renewal_performance_minimum: .*\n", "", deal="fjordlabs")
+    result = run_cli(ws, "build", "fjordlabs")
+    assert result.exit_code == 0, result.stderr
+    redline = (ws.deal_dir("fjordlabs") / "redlines" / "term-sheet.r1-r2.docx").read_bytes()
+    xml = (
+        zipfile.ZipFile(ws.deal_dir("fjordlabs") / "redlines" / "term-sheet.r1-r2.docx")
+        .read("word/document.xml")
+        .decode()
+    )
+    assert "<w:del " in xml
+    old = subprocess.run(
+        ["git", "show", "fjordlabs/term-sheet/r1:agreements/fjordlabs/term-sheet.docx"],
+        cwd=ws.root,
+        check=True,
+        capture_output=True,
+    ).stdout
+    new = (ws.deal_dir("fjordlabs") / "term-sheet.docx").read_bytes()
+    assert accept_all(redline) == plain_texts(new)
+    assert reject_all(redline) == plain_texts(old)
+
+
+def test_refuses_a_dirty_clause_library_and_a_stale_index_lock(repo_workspace: Workspace) -> None:
+    ws = repo_workspace
+    clause = ws.library_root / "clauses" / "general" / "governing-law.md"
+    clause.write_text(clause.read_text() + "\nExtra.\n")
+    result = run_cli(ws, "build", "acme")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: clause_library has uncommitted changes (clause_library/clauses/general/governing-law.md); "
+    )
+    git(ws, "checkout", "--", "clause_library")
+    lock = ws.root / ".git" / "index.lock"
+    lock.write_text("")
+    result = run_cli(ws, "build", "acme")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {lock} exists: another git command is running, or one crashed. If no git process is running, "
+        f"remove the file (rm {lock}) and build again\n"
+    )
+    assert git(ws, "tag") == ""
+
+
+def run_build_process(ws: Workspace, *extra_env: tuple[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **dict(extra_env)}
+    return subprocess.run(
+        [sys.executable, "-m", "assembler", "--workspace", str(ws.root), "build", "acme"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_concurrent_builds_keep_a_consistent_history(repo_workspace: Workspace) -> None:
+    ws = repo_workspace
+    env = {**os.environ}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "assembler", "--workspace", str(ws.root), "build", "acme"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [p.communicate(timeout=120) for p in processes]
+    assert all(p.returncode == 0 for p in processes), outputs
+    messages = sorted(out for out, _ in outputs)
+    assert sum("committed" in m for m in messages) == 1
+    assert sum("up to date (round 1)" in m for m in messages) == 2
+    assert git(ws, "tag").split() == ["acme/co-sell-agreement/r1"]
+    assert git(ws, "status", "--porcelain") == ""
+    subprocess.run(["git", "fsck", "--no-progress"], cwd=ws.root, check=True, capture_output=True)
+
+
+@pytest.mark.parametrize("fault", ["before-commit", "after-commit", "after-files"])
+def test_a_killed_build_leaves_no_partial_files_and_recovers(repo_workspace: Workspace, fault: str) -> None:
+    ws = repo_workspace
+    assert run_cli(ws, "build", "acme").exit_code == 0
+    set_fee(ws, "10", "12")
+    git(ws, "commit", "-q", "-am", "acme: fee 12%")
+    killed = run_build_process(ws, ("ASSEMBLER_FAULT_AT", fault))
+    assert killed.returncode == -9
+    status = git(ws, "status", "--porcelain", "--untracked-files=all", "--ignored").splitlines()
+    assert not [line for line in status if ".tmp" in line or "assembler-" in line]
+    assert not [line for line in status if line.startswith("??")]
+    assert git(ws, "tag").split() == (
+        ["acme/co-sell-agreement/r1", "acme/co-sell-agreement/r2"]
+        if fault == "after-files"
+        else ["acme/co-sell-agreement/r1"]
+    )
+    # The next build completes (or confirms) round 2 and leaves a clean tree.
+    again = run_build_process(ws)
+    assert again.returncode == 0, again.stderr
+    assert "round 2" in again.stdout.lower() or "Round 2" in again.stdout
+    assert git(ws, "status", "--porcelain") == ""
+    assert git(ws, "tag").split() == ["acme/co-sell-agreement/r1", "acme/co-sell-agreement/r2"]
+    assert accept_all((ws.deal_dir("acme") / "redlines" / "co-sell-agreement.r1-r2.docx").read_bytes()) == (
+        plain_texts(round_docx(ws, 2))
+    )
+
+
+def test_git_diff_of_docx_shows_text(repo_workspace: Workspace) -> None:
+    ws = repo_workspace
+    run_cli(ws, "build", "acme")
+    set_fee(ws, "10", "12")
+    run_cli(ws, "build", "acme")
+    assembler = os.path.join(os.path.dirname(sys.executable), "assembler")
+    git(ws, "config", "diff.docx.textconv", f"{assembler} textconv")
+    diff = git(
+        ws,
+        "diff",
+        "acme/co-sell-agreement/r1",
+        "acme/co-sell-agreement/r2",
+        "--",
+        "agreements/acme/co-sell-agreement.docx",
+    )
+    assert "-" in diff and "10%" in diff and "12%" in diff
+
+
+@pytest.mark.skipif(
+    soffice_path() is None, reason="LibreOffice (soffice) is not installed; .ci/run installs it"
+)
+def test_libreoffice_opens_a_redline(repo_workspace: Workspace) -> None:
+    ws = repo_workspace
+    build(ws, "acme")
+    set_fee(ws, "10", "12")
+    result = build(ws, "acme")
+    assert result.redline_path is not None
+    assert docx_to_pdf(result.redline_path.read_bytes()).startswith(b"%PDF")
