@@ -45,6 +45,9 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix assembler tests
 	$(BIN)/ruff format assembler tests
 
+bench: $(STAMP)  ## time a new round with redline against the raw pandoc/docxtpl/python-redlines floor
+	$(BIN)/python bench/bench.py
+
 schema: $(STAMP)  ## regenerate schemas/*.json from the pydantic models
 	$(BIN)/assembler schema
 

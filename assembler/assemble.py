@@ -8,8 +8,11 @@ never read as Markdown, HTML or template code.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -55,8 +58,32 @@ def _finalize(value: Any) -> str:
     return markdown.escape(markdown.as_text(value))
 
 
-def _environment(currency: str) -> ImmutableSandboxedEnvironment:
+@functools.cache
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled clause templates, keyed by a checksum of their source, in the user's cache folder.
+
+    Compiling the library's templates is a large share of a build's own time; a missing or read-only cache
+    folder only means compiling again.
+    """
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = base / "assembler" / f"jinja-{jinja2.__version__}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".writable"
+        probe.touch()
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
+def _environment(currency: str, library: Library) -> ImmutableSandboxedEnvironment:
+    def load(clause_id: str) -> str | None:
+        clause = library.clauses.get(clause_id)
+        return None if clause is None else clause.body
+
     env = ImmutableSandboxedEnvironment(
+        loader=jinja2.FunctionLoader(load),
+        bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         finalize=_finalize,
         autoescape=False,
@@ -88,7 +115,7 @@ class ClauseRenderer:
     """Renders clause bodies for one deal and document (cross-references left as `[[ref:...]]`)."""
 
     def __init__(self, deal: Deal, library: Library, document: Document) -> None:
-        self._env = _environment(deal.terms.currency)
+        self._env = _environment(deal.terms.currency, library)
         self._context = clause_context(deal, library, document)
 
     def render(self, clause: Clause) -> str:
@@ -97,7 +124,7 @@ class ClauseRenderer:
 
 def _render_body(env: ImmutableSandboxedEnvironment, clause: Clause, context: dict[str, Any]) -> str:
     try:
-        return env.from_string(clause.body).render(context)
+        return env.get_template(clause.id).render(context)
     except _UnsetValue:
         raise AssemblyError(
             f"{clause.path}: prints a deal value that this deal does not set; guard it with "

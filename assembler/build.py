@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .assemble import AssembledDocument, assemble
 from .atomic_write import write_files_atomically
 from .deal import Deal, deal_changes
 from .errors import DealError
 from .library import Library
-from .pdf import docx_to_pdf
 from .redline import ClauseChange, clause_changes, redline_docx, summary_markdown
-from .render import package_docx, render_body
-from .repository import Repository, RepositoryError
+from .render import fill_shell, package_docx, render_body
 from .rounds import (
     Round,
     commit_message,
@@ -35,6 +36,9 @@ from .rounds import (
 )
 from .validate import read_valid_deal
 from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .repository import Repository
 
 LOCK_TIMEOUT_SECONDS = 300.0
 
@@ -56,17 +60,24 @@ class BuildResult:
     pdf_path: Path | None = None
 
 
-@dataclass(frozen=True)
 class _Rendered:
-    deal: Deal
-    deal_yaml: bytes
-    library: Library
-    assembled: AssembledDocument
-    body: bytes
+    """A deal's document rendered up to the round number: pandoc runs in the background meanwhile."""
+
+    def __init__(self, deal: Deal, deal_yaml: bytes, library: Library, assembled: AssembledDocument) -> None:
+        self.deal, self.deal_yaml, self.library, self.assembled = deal, deal_yaml, library, assembled
+        self.when = deal.effective_date or deal.mutual_interest_date
+        # pandoc (the slowest stage before the redline) runs while git is queried and the shell is filled.
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._body = self._pool.submit(render_body, assembled, library, self.when)
+        self._pool.shutdown(wait=False)
+
+    @cached_property
+    def shell(self) -> bytes:
+        return fill_shell(self.assembled, self.library, self.deal)
 
     def package(self, round_number: int) -> bytes:
-        when = self.deal.effective_date or self.deal.mutual_interest_date
-        return package_docx(self.body, self.assembled, self.library, self.deal, round_number, when)
+        shell = self.shell
+        return package_docx(self._body.result(), shell, self.assembled, self.deal, round_number, self.when)
 
 
 def _render(workspace: Workspace, deal_id: str, document_id: str | None) -> _Rendered:
@@ -79,9 +90,7 @@ def _render(workspace: Workspace, deal_id: str, document_id: str | None) -> _Ren
             f"--document {document_id}: not a document of the {model.title} model; "
             f"use one of: {', '.join(model.documents)}"
         )
-    assembled = assemble(deal, deal_id, library, document_id)
-    body = render_body(assembled, library, deal.effective_date or deal.mutual_interest_date)
-    return _Rendered(deal, deal_yaml, library, assembled, body)
+    return _Rendered(deal, deal_yaml, library, assemble(deal, deal_id, library, document_id))
 
 
 def format_change(path: str, old: object, new: object) -> str:
@@ -104,6 +113,9 @@ def build(
     # Validation, assembly and pandoc come first: bad input is reported before any git check, and the
     # writer lock is held only for comparing, redlining and committing.
     rendered = _render(workspace, deal_id, document_id)
+    # git (GitPython) and the Word libraries are imported only now, while pandoc is already running.
+    from .repository import Repository, RepositoryError
+
     if not commit:
         return _build_uncommitted(workspace, deal_id, rendered, pdf)
     repo = Repository(workspace.root)
@@ -122,6 +134,8 @@ def _outputs(workspace: Workspace, deal_id: str, document_id: str) -> tuple[Path
 
 
 def _build_uncommitted(workspace: Workspace, deal_id: str, rendered: _Rendered, pdf: bool) -> BuildResult:
+    from .repository import Repository, RepositoryError
+
     document_id = rendered.assembled.document.id
     latest = None
     with contextlib.suppress(RepositoryError):  # not a repository: the draft is round 1
@@ -156,6 +170,8 @@ def _write(
     outputs = {docx_path: docx, markdown_path: markdown.encode("utf-8")}
     pdf_path = docx_path.with_suffix(".pdf") if pdf else None
     if pdf_path is not None:
+        from .pdf import docx_to_pdf
+
         outputs[pdf_path] = docx_to_pdf(docx)  # before writing anything: a failed conversion writes nothing
     write_files_atomically(outputs)
     return pdf_path
@@ -164,6 +180,8 @@ def _write(
 def _build_round(
     workspace: Workspace, repo: Repository, deal_id: str, rendered: _Rendered, pdf: bool
 ) -> BuildResult:
+    from .repository import RepositoryError
+
     dirty = repo.dirty_paths("clause_library")
     if dirty:
         listed = ", ".join(dirty[:3]) + (", ..." if len(dirty) > 3 else "")
@@ -182,7 +200,13 @@ def _build_round(
     latest = latest_round(repo, deal_id, document_id)
     docx_path, markdown_path = _outputs(workspace, deal_id, document_id)
 
+    old_markdown = None
     if latest is not None:
+        old_markdown_blob = repo.read_blob(latest.commit, document_path(deal_id, document_id, "md"))
+        old_markdown = (old_markdown_blob or b"").decode("utf-8")
+    # Packaging the latest round's bytes again is needed only when the text is unchanged (then the cover,
+    # signature page or template may still differ); a changed text is a new round for certain.
+    if latest is not None and old_markdown == assembled.markdown:
         same_round = rendered.package(latest.number)
         if hashlib.sha256(same_round).hexdigest() == latest.docx_sha256:
             _restore_work_tree(workspace, repo, latest)
@@ -217,11 +241,8 @@ def _build_round(
     redline_file = None
     if latest is not None:
         old_docx = repo.read_blob(latest.commit, document_path(deal_id, document_id)) or b""
-        old_markdown = (
-            repo.read_blob(latest.commit, document_path(deal_id, document_id, "md")) or b""
-        ).decode()
         old_yaml = (repo.read_blob(latest.commit, f"agreements/{deal_id}/deal.yaml") or b"").decode()
-        changes = clause_changes(old_markdown, assembled.markdown)
+        changes = clause_changes(old_markdown or "", assembled.markdown)
         term_changes = [format_change(*c) for c in deal_changes(old_yaml, deal_yaml.decode("utf-8"))]
         redline_file = redline_path(deal_id, document_id, latest.number, number)
         files[redline_file] = redline_docx(old_docx, docx, rendered.library.config.legal_team, when)

@@ -25,15 +25,11 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt, RGBColor, Twips
 
 from .pandoc import run_pandoc
-from .word import normalize_docx
+from .word import BODY_MARKER, DRAFT_MARKING, PARTIES_MARKING, normalize_docx
 
 FONT = "Times New Roman"
 BLACK = RGBColor(0, 0, 0)
 CLAUSE_NUM_ID = 1
-# Placeholders that every build replaces (header) or that mark where the body goes (shell).
-DRAFT_MARKING = "DRAFT-MARKING"
-PARTIES_MARKING = "PARTIES-MARKING"
-BODY_MARKER = "BODY-GOES-HERE"
 STYLE_TIMESTAMP = dt.date(2026, 1, 1)  # fixed: the templates change only when this code does
 
 # (style name, list level, left indent in twips): the clause heading and the numbered levels below it.

@@ -124,7 +124,7 @@ def _validate(model: type[_Data], data: Any, source: str) -> Any:
 
 def _load(path: Path, source: str) -> Any:
     try:
-        return load_yaml(path, source)
+        return load_yaml(path, source, fast=True)
     except YamlFileError as exc:
         raise LibraryError(str(exc)) from None
 
@@ -135,7 +135,7 @@ def parse_clause(text: str, source: str, path: Path) -> Clause:
     if not match:
         raise LibraryError(f"{source}: a clause file starts with '---', YAML front matter, then '---'")
     try:
-        data = parse_yaml(match.group(1), source)
+        data = parse_yaml(match.group(1), source, fast=True)
     except YamlFileError as exc:
         raise LibraryError(str(exc)) from None
     meta = _validate(ClauseMeta, data, source)

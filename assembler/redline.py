@@ -7,8 +7,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from python_redlines import DocxodusEngine, EngineExecutionError, EngineNotInstalledError
-
 from .errors import AssemblerError
 from .word import normalize_docx
 
@@ -23,6 +21,8 @@ def redline_docx(old: bytes, new: bytes, author: str, when: dt.datetime) -> byte
     A paragraph that was both moved and edited must show as an edit, not a silent move: only identical
     paragraphs count as moves (move_similarity_threshold=1.0).
     """
+    from python_redlines import DocxodusEngine, EngineExecutionError, EngineNotInstalledError
+
     try:
         engine = DocxodusEngine()
         output, _, _ = engine.run_redline(

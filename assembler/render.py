@@ -14,15 +14,20 @@ import io
 from importlib import resources
 from typing import Any
 
-from docxtpl import DocxTemplate
-
 from .assemble import AssembledDocument
 from .deal import Deal
 from .errors import LibraryError
-from .house_style import BODY_MARKER, DRAFT_MARKING, PARTIES_MARKING
 from .library import Library
 from .pandoc import markdown_to_docx
-from .word import place_in_shell, read_parts, replace_text, write_package
+from .word import (
+    BODY_MARKER,
+    DRAFT_MARKING,
+    PARTIES_MARKING,
+    place_in_shell,
+    read_parts,
+    replace_text,
+    write_package,
+)
 
 
 def epoch_of(day: dt.date) -> int:
@@ -33,7 +38,7 @@ def draft_marking(document_title: str, round_number: int) -> str:
     return f"DRAFT \u2014 {document_title} \u2014 Round {round_number} \u2014 Confidential"
 
 
-def _shell_context(assembled: AssembledDocument, deal: Deal, round_number: int) -> dict[str, Any]:
+def _shell_context(assembled: AssembledDocument, deal: Deal) -> dict[str, Any]:
     document = assembled.document
     if document.kind == "agreement":
         intro = (
@@ -55,7 +60,14 @@ def _shell_context(assembled: AssembledDocument, deal: Deal, round_number: int) 
     }
 
 
-def _fill_shell(library: Library, context: dict[str, Any]) -> bytes:
+def fill_shell(assembled: AssembledDocument, library: Library, deal: Deal) -> bytes:
+    """The house shell's document.xml with cover, parties block and signature page filled (docxtpl).
+
+    It does not depend on the body or the round, so it is made once per build, while pandoc runs.
+    """
+    from docxtpl import DocxTemplate  # imported here: it loads while pandoc renders the body
+
+    context = _shell_context(assembled, deal)
     path = library.root / "templates" / "shell.docx"
     if not path.exists():
         raise LibraryError("clause_library/templates/shell.docx is missing; run `make house-style`")
@@ -63,7 +75,7 @@ def _fill_shell(library: Library, context: dict[str, Any]) -> bytes:
     template.render(context, autoescape=True)
     out = io.BytesIO()
     template.save(out)
-    return out.getvalue()
+    return read_parts(out.getvalue())["word/document.xml"]
 
 
 def render_body(assembled: AssembledDocument, library: Library, when: dt.date) -> bytes:
@@ -76,17 +88,14 @@ def render_body(assembled: AssembledDocument, library: Library, when: dt.date) -
 
 
 def package_docx(
-    body: bytes, assembled: AssembledDocument, library: Library, deal: Deal, round_number: int, when: dt.date
+    body: bytes, shell_xml: bytes, assembled: AssembledDocument, deal: Deal, round_number: int, when: dt.date
 ) -> bytes:
     """The finished document for one round: body inside the filled shell, marked, zipped deterministically.
 
     DOCX bytes depend only on the assembled text, the deal, the library templates and the round.
     """
     parts = read_parts(body)
-    shell = read_parts(_fill_shell(library, _shell_context(assembled, deal, round_number)))
-    parts["word/document.xml"] = place_in_shell(
-        parts["word/document.xml"], shell["word/document.xml"], BODY_MARKER
-    )
+    parts["word/document.xml"] = place_in_shell(parts["word/document.xml"], shell_xml, BODY_MARKER)
     marking = draft_marking(assembled.document.title, round_number)
     parties = f"{deal.company.name} and {deal.partner.name}"
     for name in [n for n in parts if n.startswith(("word/header", "word/footer")) and n.endswith(".xml")]:

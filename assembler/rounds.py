@@ -11,8 +11,10 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .repository import Repository
+if TYPE_CHECKING:
+    from .repository import Repository
 
 TRAILER = re.compile(r"^([A-Za-z0-9-]+): (.*)$", re.M)
 

@@ -10,6 +10,11 @@ import zipfile
 from lxml import etree
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+# Placeholders in the house templates: every build replaces the header/footer ones; the body goes where the
+# shell's marker paragraph is.
+DRAFT_MARKING = "DRAFT-MARKING"
+PARTIES_MARKING = "PARTIES-MARKING"
+BODY_MARKER = "BODY-GOES-HERE"
 NS = {"w": W}
 _FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)

@@ -241,8 +241,8 @@ def test_refuses_a_dirty_clause_library_and_a_stale_index_lock(repo_workspace: W
     result = run_cli(ws, "build", "acme")
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Error: {lock} exists: another git command is running, or one crashed. If no git process is running, "
-        f"remove the file (rm {lock}) and build again\n"
+        f"Error: {lock} exists: another git command is running, or one crashed. "
+        f"If no git process is running, remove the file (rm {lock}) and build again\n"
     )
     assert git(ws, "tag") == ""
 
