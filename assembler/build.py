@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 from .assemble import AssembledDocument, assemble
 from .atomic_write import write_files_atomically
 from .deal import Deal, deal_changes
-from .errors import DealError
+from .errors import AssemblerError, DealError
 from .library import Library
+from .playbook import Finding, blocking, evaluate, finance_findings
 from .redline import ClauseChange, clause_changes, redline_docx, summary_markdown
 from .render import fill_shell, package_docx, render_body
 from .rounds import (
@@ -58,6 +59,7 @@ class BuildResult:
     clause_changes: list[ClauseChange] = field(default_factory=list)
     term_changes: list[str] = field(default_factory=list)
     pdf_path: Path | None = None
+    findings: list[Finding] = field(default_factory=list)
 
 
 class _Rendered:
@@ -113,11 +115,23 @@ def build(
     # Validation, assembly and pandoc come first: bad input is reported before any git check, and the
     # writer lock is held only for comparing, redlining and committing.
     rendered = _render(workspace, deal_id, document_id)
+    findings = evaluate(rendered.deal, rendered.library, rendered.assembled)
+    blockers = blocking(findings)
+    if commit and blockers:
+        raise AssemblerError(
+            "\n".join(
+                [
+                    f"{deal_id}: no round was created: {len(blockers)} blocking playbook finding(s) "
+                    f"(see `assembler check {deal_id}`)"
+                ]
+                + [f"{f.rule}: {f.message}" for f in blockers]
+            )
+        )
     # git (GitPython) and the Word libraries are imported only now, while pandoc is already running.
     from .repository import Repository, RepositoryError
 
     if not commit:
-        return _build_uncommitted(workspace, deal_id, rendered, pdf)
+        return replace(_build_uncommitted(workspace, deal_id, rendered, pdf), findings=findings)
     repo = Repository(workspace.root)
     if repo.root.resolve() != workspace.root.resolve():
         raise RepositoryError(
@@ -125,7 +139,13 @@ def build(
         )
     with repo.writer_lock(lock_timeout):
         repo.check_index_unlocked()
-        return _build_round(workspace, repo, deal_id, rendered, pdf)
+        result = _build_round(workspace, repo, deal_id, rendered, pdf)
+    first_round = (
+        []
+        if result.round_number > 1 or result.status == "up to date"
+        else finance_findings(rendered.deal, rendered.library, rendered.assembled, first_round=True)
+    )
+    return replace(result, findings=findings + first_round)
 
 
 def _outputs(workspace: Workspace, deal_id: str, document_id: str) -> tuple[Path, Path]:

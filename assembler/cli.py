@@ -92,6 +92,13 @@ def build(deal: str, document_id: str | None, no_commit: bool, pdf: bool) -> Non
     result = build_document(workspace, deal, document_id, commit=not no_commit, pdf=pdf)
     for warning in result.assembled.warnings:
         click.echo(f"Warning: {warning}", err=True)
+    for finding in result.findings:
+        if finding.severity == "blocking":  # only reachable with --no-commit
+            click.echo(
+                f"Warning: blocking, no round can be committed: {finding.rule}: {finding.message}", err=True
+            )
+        elif finding.severity == "warning":
+            click.echo(f"Warning: {finding.rule}: {finding.message}", err=True)
     docx = workspace.relative(result.docx_path)
     if result.status == "up to date":
         click.echo(f"{docx} is up to date (round {result.round_number})")
@@ -179,6 +186,91 @@ def textconv(path: Path) -> None:
     from .pandoc import docx_to_text
 
     click.echo(docx_to_text(path.read_bytes()), nl=False)
+
+
+@cli.command()
+@click.argument("deal")
+@click.option("--document", "document_id", help="The document to check (default: the deal's stage).")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="The clock's today (default: now).")
+def check(deal: str, document_id: str | None, today: dt.datetime | None) -> None:
+    """Check DEAL against the playbook; write agreements/DEAL/negotiation.md. Exit 1 on a blocking finding."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .library import Library
+    from .negotiation import deal_state, write_negotiation_report
+
+    workspace = _workspace()
+    state = deal_state(workspace, deal, document_id, today.date() if today else None)
+    console = Console(width=160, soft_wrap=False)
+    table = Table(
+        title=f"{deal}: {state.assembled.document.title} \u2014 playbook findings", show_lines=False
+    )
+    for column in ("Severity", "Rule", "Finding"):
+        table.add_column(column, overflow="fold")
+    colours = {"blocking": "bold red", "warning": "yellow", "info": "dim"}
+    for finding in state.findings:
+        table.add_row(f"[{colours[finding.severity]}]{finding.severity}[/]", finding.rule, finding.message)
+    console.print(table)
+    plan = Table(title="Week plan")
+    for column in ("Week", "Milestone", "Due", "State"):
+        plan.add_column(column)
+    for milestone in state.plan:
+        plan.add_row(str(milestone.week), milestone.title, milestone.due.isoformat(), milestone.state)
+    console.print(plan)
+    if state.ledger:
+        ledger = Table(title="Concession ledger")
+        for column in ("From", "To", "Term", "Old", "New", "Moved by", "Toward"):
+            ledger.add_column(column)
+        for c in state.ledger:
+            moved = "-" if c.delta is None else (f"+{c.delta}" if c.delta > 0 else str(c.delta))
+            ledger.add_row(c.from_label, c.to_label, c.term, str(c.old), str(c.new), moved, c.toward)
+        console.print(ledger)
+    report = write_negotiation_report(workspace, state, Library(workspace.library_root))
+    blocking = [f for f in state.findings if f.severity == "blocking"]
+    click.echo(f"Wrote {report}. {len(blocking)} blocking finding(s).")
+    if blocking:
+        raise SystemExit(1)
+
+
+@cli.command()
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="The clock's today (default: now).")
+def status(today: dt.datetime | None) -> None:
+    """Every deal in one table: stage, round, the 60-day clock, next milestone, blocking findings."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .negotiation import status_rows, today_from
+
+    day = today_from(today.date() if today else None)
+    rows = status_rows(_workspace(), day)
+    table = Table(title=f"Deals on {day.isoformat()}")
+    for column in (
+        "Deal",
+        "Partner",
+        "Model",
+        "Stage",
+        "Round",
+        "Clock",
+        "Next milestone",
+        "Due",
+        "Blocking",
+    ):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        milestone = row.next_milestone
+        table.add_row(
+            row.deal_id,
+            row.partner,
+            row.model,
+            row.stage,
+            str(row.round or "-"),
+            f"day {row.day} of 60",
+            milestone.title if milestone else "-",
+            milestone.due.isoformat() if milestone else "-",
+            str(row.blocking),
+        )
+    Console(width=200, soft_wrap=False).print(table)
 
 
 @cli.command()

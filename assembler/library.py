@@ -58,6 +58,8 @@ class PartnershipModel(_Data):
     typical_weeks_to_sign: tuple[int, int]
     required_terms: list[str] = []
     forbidden_terms: list[str] = []
+    # False for a model without fees (the Finance validation rule does not apply).
+    commercial_terms: bool = True
     documents: dict[DocumentId, list[str]]
 
 
@@ -77,6 +79,8 @@ class Milestone(_Data):
     week: int
     day: int
     title: str
+    # What in git shows the milestone reached (see assembler/playbook.py); none = by date only.
+    evidence: Literal["preliminary-round", "agreement-round", "agreement-round-2", "executed"] | None = None
 
 
 class Timeline(_Data):
@@ -84,6 +88,52 @@ class Timeline(_Data):
     escalation_days: int
     stale_days: int
     milestones: list[Milestone]
+    messages: dict[str, str]
+
+
+class Condition(_Data):
+    """A test on the deal's terms: one of term/equals, term/is_set, all, any."""
+
+    term: str | None = None
+    equals: str | int | bool | None = None
+    is_set: bool | None = None
+    all: list[Condition] | None = None
+    any: list[Condition] | None = None
+
+
+class RedFlag(_Data):
+    id: ClauseId
+    title: str
+    when: Condition
+    why: str
+    sign_off: list[Literal["CPO", "Legal", "Finance"]]
+
+
+class RedFlags(_Data):
+    red_flags: list[RedFlag]
+    messages: dict[str, str]
+
+
+class WalkAway(_Data):
+    id: ClauseId
+    title: str
+    when: Condition
+
+
+class PositionRules(_Data):
+    scales: dict[str, list[str]]
+    ratings: dict[Literal["ideal", "target", "between", "below"], str]
+    walk_away: list[WalkAway]
+    messages: dict[str, str]
+
+
+class Objection(_Data):
+    objection: str
+    response: str
+
+
+class Objections(_Data):
+    objections: dict[str, Objection]
 
 
 class HouseCompany(_Data):
@@ -211,6 +261,18 @@ class Library:
     @cached_property
     def timeline(self) -> Timeline:
         return self._data(Timeline, "negotiation/timeline.yaml")
+
+    @cached_property
+    def red_flags(self) -> RedFlags:
+        return self._data(RedFlags, "rules/red-flags.yaml")
+
+    @cached_property
+    def position_rules(self) -> PositionRules:
+        return self._data(PositionRules, "negotiation/positions.yaml")
+
+    @cached_property
+    def objections(self) -> Objections:
+        return self._data(Objections, "negotiation/objections.yaml")
 
     @cached_property
     def clauses(self) -> dict[str, Clause]:

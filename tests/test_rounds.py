@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -197,31 +199,25 @@ def test_moved_and_edited_clause_stays_visible_and_accept_reject_hold(repo_works
 
 
 def test_table_rows_and_paragraphs_inserted_and_removed(repo_workspace: Workspace) -> None:
-    """Term sheet rows and whole paragraphs appear and disappear: accept/reject still give each round."""
+    """A term sheet row disappears and a cell changes: accept/reject still give each round exactly."""
     ws = repo_workspace
-    edit_deal(ws, r"^stage: jv-agreement$", "stage: term-sheet", deal="fjordlabs")
-    git(ws, "commit", "-q", "-am", "fjordlabs: term sheet first")
-    assert run_cli(ws, "build", "fjordlabs").exit_code == 0
-    edit_deal(ws, r"^  exclusivity: vertical$", "  exclusivity: none", deal="fjordlabs")
-    edit_deal(ws, r"^  exclusivity_scope: .*\n", "", deal="fjordlabs")
-    edit_deal(ws, r"^  exclusivity_months: 24\n", "", deal="fjordlabs")
-    edit_deal(ws, r"^  renewal_performance_minimum: .*\n", "", deal="fjordlabs")
-    result = run_cli(ws, "build", "fjordlabs")
+    edit_deal(ws, r"^stage: oem-license-agreement$", "stage: term-sheet", deal="emberline")
+    assert run_cli(ws, "build", "emberline").exit_code == 0
+    edit_deal(ws, r'^    minimum_annual_royalty: "600000"\n', "", deal="emberline")
+    edit_deal(ws, r'^    royalty_pct: "18"$', '    royalty_pct: "20"', deal="emberline")
+    result = run_cli(ws, "build", "emberline")
     assert result.exit_code == 0, result.stderr
-    redline = (ws.deal_dir("fjordlabs") / "redlines" / "term-sheet.r1-r2.docx").read_bytes()
-    xml = (
-        zipfile.ZipFile(ws.deal_dir("fjordlabs") / "redlines" / "term-sheet.r1-r2.docx")
-        .read("word/document.xml")
-        .decode()
-    )
-    assert "<w:del " in xml
+    redline = (ws.deal_dir("emberline") / "redlines" / "term-sheet.r1-r2.docx").read_bytes()
+    xml = zipfile.ZipFile(io.BytesIO(redline)).read("word/document.xml").decode()
+    assert re.search(r"<w:trPr>(?:(?!</w:trPr>).)*<w:del ", xml), "the removed row is a tracked row deletion"
+    assert "20%" in changes(redline)["ins"]
     old = subprocess.run(
-        ["git", "show", "fjordlabs/term-sheet/r1:agreements/fjordlabs/term-sheet.docx"],
+        ["git", "show", "emberline/term-sheet/r1:agreements/emberline/term-sheet.docx"],
         cwd=ws.root,
         check=True,
         capture_output=True,
     ).stdout
-    new = (ws.deal_dir("fjordlabs") / "term-sheet.docx").read_bytes()
+    new = (ws.deal_dir("emberline") / "term-sheet.docx").read_bytes()
     assert accept_all(redline) == plain_texts(new)
     assert reject_all(redline) == plain_texts(old)
 

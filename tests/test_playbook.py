@@ -1,0 +1,293 @@
+"""The negotiation playbook as checks: red flags, sign-offs, walk-away positions, coverage, ledger, clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from assembler.workspace import Workspace
+
+from .conftest import run_cli
+from .test_deal_validation import edit_deal
+
+TODAY = "2026-11-26"
+
+
+def check(ws: Workspace, deal: str = "acme", *extra: str):  # type: ignore[no-untyped-def]
+    return run_cli(ws, "check", deal, "--today", TODAY, *extra)
+
+
+def findings(ws: Workspace, deal: str = "acme") -> dict[str, str]:
+    """rule id → severity, from the library API the CLI prints."""
+    return {f.rule: f.severity for f in state_of(ws, deal).findings}
+
+
+def messages(ws: Workspace, deal: str = "acme") -> dict[str, str]:
+    return {f.rule: f.message for f in state_of(ws, deal).findings}
+
+
+def state_of(ws: Workspace, deal: str = "acme", today: str = TODAY):  # type: ignore[no-untyped-def]
+    from assembler.negotiation import deal_state
+
+    return deal_state(ws, deal, today=dt.date.fromisoformat(today))
+
+
+def add_terms(ws: Workspace, text: str, deal: str = "acme") -> None:
+    edit_deal(ws, r"^  payment_net_days: 30$", "  payment_net_days: 30\n" + text, deal)
+
+
+def approve(ws: Workspace, *grants: tuple[str, str], deal: str = "acme") -> None:
+    lines = "".join(
+        f"  - {{role: {role}, name: Signer {role}, date: 2026-11-20, covers: [{rule}]}}\n"
+        for role, rule in grants
+    )
+    path = ws.deal_file(deal)
+    path.write_text(path.read_text().replace("approvals:\n", "approvals:\n" + lines, 1))
+
+
+RED_FLAGS = [
+    pytest.param(
+        "  exclusivity: none",
+        "  exclusivity: broad\n  exclusivity_scope: any competing firm",
+        ["red-flag.broad-exclusivity", "walk-away.broad-exclusivity", "position.below-minimum.exclusivity"],
+        id="broad-exclusivity",
+    ),
+    pytest.param(
+        "  exclusivity: none",
+        "  exclusivity: none\n  jointly_developed_ip: partner",
+        ["red-flag.jointly-developed-ip-to-partner", "walk-away.ip-assignment-to-partner"],
+        id="ip",
+    ),
+    pytest.param(
+        '  renewal_performance_minimum: "500000"',
+        "",
+        ["red-flag.auto-renewal-without-performance-minimum"],
+        id="auto-renewal",
+    ),
+    pytest.param(
+        "  liability_cap_months: 12",
+        "  liability_cap_months: uncapped",
+        ["red-flag.uncapped-liability", "walk-away.uncapped-liability"],
+        id="uncapped",
+    ),
+    pytest.param(
+        "  exclusivity: none", "  exclusivity: none\n  mfn_pricing: true", ["red-flag.mfn-pricing"], id="mfn"
+    ),
+    pytest.param(
+        "  exclusivity: none",
+        "  exclusivity: none\n  partner_audit_of_customer_list: true",
+        ["red-flag.partner-audit-of-customer-list"],
+        id="audit",
+    ),
+    pytest.param(
+        "  exclusivity: none",
+        "  exclusivity: none\n  non_compete: {scope: analytics software, covers_core_product: true}",
+        ["red-flag.non-compete-core-product"],
+        id="non-compete",
+    ),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "rules"), RED_FLAGS)
+def test_each_red_flag_blocks_check_and_build(
+    workspace: Workspace, old: str, new: str, rules: list[str]
+) -> None:
+    edit_deal(workspace, "^" + old + "$\n?", new + ("\n" if new else ""))
+    found = findings(workspace)
+    blocking = sorted(rule for rule, severity in found.items() if severity == "blocking")
+    assert blocking == sorted(rules)
+    result = check(workspace)
+    assert result.exit_code == 1
+    for rule in rules:
+        assert rule in result.stdout
+    assert result.stdout.rstrip().endswith(f"{len(rules)} blocking finding(s).")
+    from .conftest import git
+
+    (workspace.root / ".gitignore").write_text("*.pdf\n")
+    git(workspace, "init", "-q", "-b", "main")
+    git(workspace, "add", "-A")
+    git(workspace, "commit", "-q", "-m", "deals")
+    built = run_cli(workspace, "build", "acme")
+    assert built.exit_code == 1
+    lines = built.stderr.splitlines()
+    assert lines[0] == (
+        f"Error: acme: no round was created: {len(rules)} blocking playbook finding(s) "
+        "(see `assembler check acme`)"
+    )
+    assert sorted(line.split(":")[1].strip() for line in lines[1:]) == sorted(rules)
+    assert git(workspace, "tag") == ""
+
+
+def test_sign_off_turns_red_flags_into_warnings_but_not_the_others(workspace: Workspace) -> None:
+    add_terms(
+        workspace,
+        "  mfn_pricing: true\n  partner_audit_of_customer_list: true\n"
+        "  non_compete: {scope: analytics software, covers_core_product: true}",
+    )
+    approve(
+        workspace,
+        ("CPO", "mfn-pricing"),
+        ("Legal", "mfn-pricing"),
+        ("CPO", "partner-audit-of-customer-list"),  # Legal has not signed this one
+        ("CPO", "non-compete-core-product"),
+        ("Legal", "non-compete-core-product"),
+    )
+    found = findings(workspace)
+    assert found["red-flag.mfn-pricing"] == "warning"
+    assert found["red-flag.partner-audit-of-customer-list"] == "blocking"
+    assert found["red-flag.non-compete-core-product"] == "blocking"  # reject immediately
+    assert (
+        "accepted with sign-off by Signer CPO (CPO, 2026-11-20), Signer Legal (Legal, 2026-11-20)"
+        in (messages(workspace)["red-flag.mfn-pricing"])
+    )
+    assert check(workspace).exit_code == 1
+
+
+def test_signed_off_walk_away_term_stays_blocking(workspace: Workspace) -> None:
+    edit_deal(workspace, r"^  liability_cap_months: 12$", "  liability_cap_months: uncapped")
+    approve(workspace, ("CPO", "uncapped-liability"), ("Legal", "uncapped-liability"))
+    found = findings(workspace)
+    assert found["red-flag.uncapped-liability"] == "warning"
+    assert found["walk-away.uncapped-liability"] == "blocking"
+
+
+def test_below_minimum_is_blocking_with_the_batna(workspace: Workspace) -> None:
+    edit_deal(workspace, r'^  referral_fee_pct: "10"$', '  referral_fee_pct: "6"')
+    result = check(workspace)
+    assert result.exit_code == 1
+    assert "position.below-minimum.referral_fee_pct" in result.stdout
+    message = messages(workspace)["position.below-minimum.referral_fee_pct"]
+    assert message.startswith("referral_fee_pct is 6, below our minimum of 7.")
+    assert message.endswith(
+        "BATNA: Proceed with Birchwood Consulting in the same segment (strength: medium)."
+    )
+
+
+def test_vertical_exclusivity_is_at_the_minimum_not_a_walk_away(workspace: Workspace) -> None:
+    edit_deal(
+        workspace, r"^  exclusivity: none$", "  exclusivity: vertical\n  exclusivity_scope: banks in Canada"
+    )
+    found = findings(workspace)
+    assert found["position.between.exclusivity"] == "info"
+    assert not [rule for rule, severity in found.items() if severity == "blocking"]
+
+
+def test_a_deal_at_target_has_no_blocking_finding(workspace: Workspace) -> None:
+    found = findings(workspace)
+    assert not [rule for rule, severity in found.items() if severity == "blocking"]
+    assert found["position.target.referral_fee_pct"] == "info"
+    assert found["mandatory.coverage"] == "info"
+    result = check(workspace)
+    assert result.exit_code == 0
+    assert "Mandatory provisions: 28/28 items covered" in result.stdout
+
+
+def test_a_missing_mandatory_provision_blocks(workspace: Workspace) -> None:
+    clause = workspace.library_root / "clauses" / "general" / "non-solicitation.md"
+    clause.write_text(clause.read_text().replace("covers: [exclusivity.non-solicitation]", "covers: []"))
+    found = findings(workspace)
+    assert found["mandatory.exclusivity.non-solicitation"] == "blocking"
+    assert messages(workspace)["mandatory.coverage"] == (
+        "Mandatory provisions: 27/28 items covered; missing: exclusivity.non-solicitation"
+    )
+    assert check(workspace).exit_code == 1
+
+
+def test_thresholds_and_rules_come_from_the_library(workspace: Workspace) -> None:
+    # The same deal, two library edits, no code change: the verdicts change.
+    add_terms(workspace, "  mfn_pricing: true")
+    approve(workspace, ("CPO", "mfn-pricing"))
+    assert findings(workspace)["red-flag.mfn-pricing"] == "blocking"
+    rules = workspace.library_root / "rules" / "red-flags.yaml"
+    text = rules.read_text()
+    mfn = text.index("id: mfn-pricing")
+    end = text.index("sign_off: [CPO, Legal]", mfn)
+    rules.write_text(text[:end] + "sign_off: [CPO]" + text[end + len("sign_off: [CPO, Legal]") :])
+    assert findings(workspace)["red-flag.mfn-pricing"] == "warning"
+
+    assert "clock.target-missed" not in findings(workspace)  # day 56 of 60
+    timeline = workspace.library_root / "negotiation" / "timeline.yaml"
+    timeline.write_text(timeline.read_text().replace("target_days: 60", "target_days: 45"))
+    assert findings(workspace)["clock.target-missed"] == "warning"
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        ("2026-11-29", []),
+        ("2026-12-01", ["clock.target-missed"]),
+        ("2026-12-11", ["clock.escalate", "clock.target-missed"]),
+        ("2027-01-01", ["clock.escalate", "clock.stale", "clock.target-missed"]),
+    ],
+)
+def test_the_clock_warns_and_never_blocks(workspace: Workspace, today: str, expected: list[str]) -> None:
+    result = run_cli(workspace, "check", "acme", "--today", today)
+    assert result.exit_code == 0
+    state = state_of(workspace, today=today)
+    clock = sorted(f.rule for f in state.findings if f.rule.startswith("clock.") and f.rule != "clock.day")
+    assert clock == expected
+    assert all(f.severity != "blocking" for f in state.findings if f.rule.startswith("clock."))
+    day = (dt.date.fromisoformat(today) - dt.date(2026, 10, 1)).days
+    assert {f.rule: f.message for f in state.findings}["clock.day"] == (
+        f"Day {day} of 60 since mutual interest on October 1, 2026."
+    )
+
+
+def test_concession_ledger_over_three_rounds(repo_workspace: Workspace) -> None:
+    ws = repo_workspace
+    assert run_cli(ws, "build", "acme").exit_code == 0
+    edit_deal(ws, r'^  referral_fee_pct: "10"$', '  referral_fee_pct: "12"')
+    assert run_cli(ws, "build", "acme").exit_code == 0
+    edit_deal(ws, r'^  referral_fee_pct: "12"$', '  referral_fee_pct: "11"')
+    assert run_cli(ws, "build", "acme").exit_code == 0
+    path = ws.deal_file("acme")
+    path.write_text(
+        path.read_text() + "asks:\n  - {kind: higher-referral-fee, detail: They want 20%}\n"
+        "  - {kind: go-direct}\n"
+    )
+    result = check(ws)
+    assert result.exit_code == 0, result.stdout
+    report = (ws.deal_dir("acme") / "negotiation.md").read_text()
+    assert "| co-sell-agreement r1 | co-sell-agreement r2 | referral_fee_pct | 10 | 12 | +2 | us |" in report
+    assert (
+        "| co-sell-agreement r2 | co-sell-agreement r3 | referral_fee_pct | 12 | 11 | -1 | partner |"
+        in report
+    )
+    assert "| referral_fee_pct | 11 | at or above target | 12 | 10 | 7 |" in report
+    assert "| higher-referral-fee | They want 20% | Our blended partner rate is 10%." in report
+    assert "protected for 90 days, and we approve or reject a registration within 48 business hours" in report
+    assert "Concession ledger" in result.stdout and "partner" in result.stdout
+
+
+def test_status_shows_every_deal_with_its_clock(workspace: Workspace) -> None:
+    result = run_cli(workspace, "status", "--today", TODAY)
+    assert result.exit_code == 0
+    days = {
+        "acme": 56,
+        "brightpath": 37,
+        "corvid": 72,
+        "deltaforge": 47,
+        "emberline": 115,
+        "fjordlabs": 148,
+        "glimmer": 24,
+    }
+    rows = [[c.strip() for c in line.strip("│").split("│")] for line in result.stdout.splitlines()]
+    rows = [cells for cells in rows if cells and cells[0] in days]
+    assert sorted(cells[0] for cells in rows) == sorted(days) == workspace.deal_ids()
+    for cells in rows:
+        assert cells[5] == f"day {days[cells[0]]} of 60"
+        assert cells[8] == "0"
+    from assembler.negotiation import status_rows
+
+    rows = {r.deal_id: r for r in status_rows(workspace, dt.date.fromisoformat(TODAY))}
+    assert rows["glimmer"].next_milestone is not None
+    assert rows["glimmer"].next_milestone.id == "draft_sent"  # no LOI in a technology alliance
+
+
+def test_finance_validation_warning_on_a_first_round(repo_workspace: Workspace) -> None:
+    result = run_cli(repo_workspace, "build", "brightpath")
+    assert result.exit_code == 0
+    assert "Warning: finance.no-validation: No Finance validation" in result.stderr
+    acme = run_cli(repo_workspace, "build", "acme")  # acme records a Finance approval
+    assert "finance.no-validation" not in acme.stderr
