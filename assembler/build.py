@@ -95,6 +95,18 @@ def _render(workspace: Workspace, deal_id: str, document_id: str | None) -> _Ren
     return _Rendered(deal, deal_yaml, library, assemble(deal, deal_id, library, document_id))
 
 
+def rendered_sha256(
+    workspace: Workspace, deal_id: str, document_id: str, round_number: int
+) -> tuple[str, list[Finding]]:
+    """The sha256 of the document as `build` renders it for `round_number`, and its playbook findings.
+
+    Writes nothing: `sign` uses it to prove the deal still produces the round being signed.
+    """
+    rendered = _render(workspace, deal_id, document_id)
+    findings = evaluate(rendered.deal, rendered.library, rendered.assembled)
+    return hashlib.sha256(rendered.package(round_number)).hexdigest(), findings
+
+
 def format_change(path: str, old: object, new: object) -> str:
     def show(value: object) -> str:
         return "(not set)" if value is None else str(value)
@@ -201,7 +213,9 @@ def _build_round(
     workspace: Workspace, repo: Repository, deal_id: str, rendered: _Rendered, pdf: bool
 ) -> BuildResult:
     from .repository import RepositoryError
+    from .signature import refuse_if_executed
 
+    refuse_if_executed(repo, deal_id, rendered.assembled.document.id)  # an executed agreement never changes
     dirty = repo.dirty_paths("clause_library")
     if dirty:
         listed = ", ".join(dirty[:3]) + (", ..." if len(dirty) > 3 else "")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from .cli_library import library
 from .errors import AssemblerError
 from .workspace import Workspace
 
@@ -236,11 +237,13 @@ def check(deal: str, document_id: str | None, today: dt.datetime | None) -> None
 @cli.command()
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="The clock's today (default: now).")
 def status(today: dt.datetime | None) -> None:
-    """Every deal in one table: stage, round, the 60-day clock, next milestone, blocking findings."""
+    """Every deal in one table: stage, round, the 60-day clock, next milestone, blocking findings, and
+    the post-signature items still open on executed deals."""
     from rich.console import Console
     from rich.table import Table
 
     from .negotiation import status_rows, today_from
+    from .signature import open_items_text
 
     day = today_from(today.date() if today else None)
     rows = status_rows(_workspace(), day)
@@ -255,6 +258,7 @@ def status(today: dt.datetime | None) -> None:
         "Next milestone",
         "Due",
         "Blocking",
+        "Open after signature",
     ):
         table.add_column(column, overflow="fold")
     for row in rows:
@@ -269,8 +273,82 @@ def status(today: dt.datetime | None) -> None:
             milestone.title if milestone else "-",
             milestone.due.isoformat() if milestone else "-",
             str(row.blocking),
+            "-" if row.after_signature is None else open_items_text(row.after_signature, day),
         )
     Console(width=200, soft_wrap=False).print(table)
+
+
+@cli.command()
+@click.argument("deal")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--round", "round_number", type=int, help="The round we sent (default: the latest).")
+@click.option("--document", "document_id", help="The document (default: the deal's stage).")
+@click.option("--from", "received_from", help="Who sent the file (recorded in the Received-From trailer).")
+def ingest(
+    deal: str, file: Path, round_number: int | None, document_id: str | None, received_from: str | None
+) -> None:
+    """Triage a counterparty's returned .docx against the round we sent, and commit it with the report."""
+    from .ingest import ingest as ingest_file
+    from .ingest import summary_lines
+
+    workspace = _workspace()
+    result = ingest_file(
+        workspace, deal, file, round_number=round_number, document_id=document_id, received_from=received_from
+    )
+    for line in summary_lines(result):
+        click.echo(line)
+    click.echo(
+        f"Report {workspace.relative(result.report_path)}; "
+        f"received file {workspace.relative(result.received_path)}"
+    )
+
+
+@cli.command()
+@click.argument("deal")
+@click.option(
+    "--signed-on",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The date both parties signed (YYYY-MM-DD).",
+)
+@click.option("--document", "document_id", help="The document signed (default: the deal's stage).")
+def sign(deal: str, signed_on: dt.datetime, document_id: str | None) -> None:
+    """Record DEAL's signature: the signed round committed as executed, the post-signature checklist and the
+    internal announcement. Refuses while a pre-signature item, a blocking finding or a signatory is open."""
+    from .signature import sign as sign_document
+
+    result = sign_document(_workspace(), deal, signed_on.date(), document_id)
+    executed, *companions = result.files
+    click.echo(
+        f"Executed {executed}: round {result.round_number}, signed on {result.signed_on.isoformat()}, "
+        f"committed ({result.commit[:12]}), tagged {result.tag}"
+    )
+    due = result.items[0].due.isoformat() if result.items else "-"
+    click.echo(
+        f"Post-signature: {len(result.items)} item(s) due by {due}; first QBR {result.first_qbr.isoformat()}"
+    )
+    for path in companions:
+        click.echo(f"Wrote {path}")
+
+
+@cli.command()
+@click.argument("deal")
+def verify(deal: str) -> None:
+    """Check DEAL's executed documents: file hash, execution record, round and tags. Exit 1 on a mismatch."""
+    from .signature import SignatureError
+    from .signature import verify as verify_deal
+
+    problems = []
+    for checked in verify_deal(_workspace(), deal):
+        if checked.problems:
+            problems += checked.problems
+        else:
+            click.echo(
+                f"verified {checked.path}: round {checked.round_number}, sha256 {checked.sha256}, "
+                f"tag {checked.tag}"
+            )
+    if problems:
+        raise SignatureError("\n".join(problems))
 
 
 @cli.command()
@@ -291,6 +369,9 @@ def house_style() -> None:
     workspace = _workspace()
     for path in write_templates(workspace.library_root / "templates"):
         click.echo(f"Wrote {workspace.relative(path)}")
+
+
+cli.add_command(library)
 
 
 def main() -> None:

@@ -267,6 +267,33 @@ class Ask(Strict):
     detail: Text | None = None
 
 
+ChecklistItemId = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+
+
+class Confirmation(Strict):
+    """A pre-signature checklist item confirmed (ids: clause_library/checklists/pre-signature.yaml)."""
+
+    item: ChecklistItemId
+    confirmed_by: Text
+    date: dt.date
+
+
+class Completion(Strict):
+    """A post-signature checklist item done (ids: clause_library/checklists/post-signature.yaml)."""
+
+    item: ChecklistItemId
+    done_by: Text
+    date: dt.date
+
+
+class SignatureRecord(Strict):
+    """The signature checklists as worked through (playbook 5.1), and the partner account manager."""
+
+    pre_signature: list[Confirmation] = []
+    post_signature: list[Completion] = []
+    pam: Text | None = None
+
+
 class Deal(Strict):
     """One deal: who, which partnership model, which document next, and the commercial terms."""
 
@@ -281,6 +308,7 @@ class Deal(Strict):
     positions: Positions = Positions()
     approvals: list[Approval] = []
     asks: list[Ask] = []
+    signature: SignatureRecord | None = None
 
 
 Positions.model_rebuild()

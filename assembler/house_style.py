@@ -223,8 +223,8 @@ def build_reference() -> bytes:
     _apply_styles(document)
     _add_numbering(document)
     _page_setup(document)
-    core = document.core_properties
-    core.author, core.title, core.last_modified_by = "", "", ""
+    # Core properties are left as pandoc ships them: pandoc writes each output's own, and python-docx's
+    # writer depends on which other libraries registered namespace prefixes (docxcompose does).
     return _save(document)
 
 
@@ -235,12 +235,25 @@ def _cell(cell, lines: list[str]) -> None:
         cell.add_paragraph(line, style="Signature Text")
 
 
+# Anchors for mapping a returned document's changes to a place (see ingest.py); clause bookmarks come from
+# pandoc (one per clause id).
+COVER_BOOKMARK, SIGNATURE_BOOKMARK = "cover-page", "signature-page"
+
+
+def _bookmark(paragraph, name: str, bookmark_id: int) -> None:
+    paragraph._p.insert(
+        1 if paragraph._p.pPr is not None else 0,
+        parse_xml(f'<w:bookmarkStart {nsdecls("w")} w:id="{bookmark_id}" w:name="{name}"/>'),
+    )
+    paragraph._p.append(parse_xml(f'<w:bookmarkEnd {nsdecls("w")} w:id="{bookmark_id}"/>'))
+
+
 def build_shell(reference: bytes) -> bytes:
     """The docxtpl template: cover page and parties block, the body marker, then the signature page."""
     document = docx.Document(io.BytesIO(reference))
     _clear_body(document)
     add = document.add_paragraph
-    add("{{ document_title }}", style="Cover Title")
+    _bookmark(add("{{ document_title }}", style="Cover Title"), COVER_BOOKMARK, 9001)
     add("between", style="Cover Text")
     add("{{ company.name }}", style="Cover Party")
     add("and", style="Cover Text")
@@ -261,7 +274,7 @@ def build_shell(reference: bytes) -> bytes:
     add(BODY_MARKER, style="Normal")
     closing = add("", style="Normal")
     closing.add_run().add_break(WD_BREAK.PAGE)
-    add("{{ signature_intro }}", style="Body Text")
+    _bookmark(add("{{ signature_intro }}", style="Body Text"), SIGNATURE_BOOKMARK, 9002)
     table = document.add_table(rows=1, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     for cell, party in zip(table.rows[0].cells, ("company", "partner"), strict=True):

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -143,9 +143,25 @@ class HouseCompany(_Data):
     signatory: Signatory
 
 
+class Mailbox(_Data):
+    name: str
+    email: Annotated[str, Field(pattern=r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[A-Za-z]{2,}$")]
+
+
+class Announcement(_Data):
+    """The internal partner announcement (playbook 5.2): sender (the CPO), team lists, links."""
+
+    sender: Mailbox
+    recipients: Annotated[list[Mailbox], Field(min_length=1)]
+    deal_registration_url: str | None = None
+    partner_portal_url: str | None = None
+
+
 class Config(_Data):
     company: HouseCompany
     legal_team: str
+    announcement: Announcement | None = None
+    first_qbr_days: Annotated[int, Field(ge=1, le=366)] = 90
 
 
 @dataclass(frozen=True)
@@ -162,7 +178,10 @@ class Clause:
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.S)
 
 
-def _validate(model: type[_Data], data: Any, source: str) -> Any:
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def _validate(model: type[BaseModel], data: Any, source: str) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -208,13 +227,14 @@ class Library:
     def _source(self, path: Path) -> str:
         return f"{self.label}/{path.relative_to(self.root).as_posix()}"
 
-    def _data(self, model: type[_Data], relative: str) -> Any:
+    def data_file(self, model: type[ModelT], relative: str) -> ModelT:
+        """A YAML data file of the library, validated by `model`; errors name the file and key."""
         path = self.root / relative
         return _validate(model, _load(path, self._source(path)), self._source(path))
 
     @cached_property
     def config(self) -> Config:
-        return self._data(Config, "config.yaml")
+        return self.data_file(Config, "config.yaml")
 
     @cached_property
     def documents(self) -> dict[str, Document]:
@@ -256,23 +276,23 @@ class Library:
 
     @cached_property
     def checklist(self) -> Checklist:
-        return self._data(Checklist, "checklists/mandatory-provisions.yaml")
+        return self.data_file(Checklist, "checklists/mandatory-provisions.yaml")
 
     @cached_property
     def timeline(self) -> Timeline:
-        return self._data(Timeline, "negotiation/timeline.yaml")
+        return self.data_file(Timeline, "negotiation/timeline.yaml")
 
     @cached_property
     def red_flags(self) -> RedFlags:
-        return self._data(RedFlags, "rules/red-flags.yaml")
+        return self.data_file(RedFlags, "rules/red-flags.yaml")
 
     @cached_property
     def position_rules(self) -> PositionRules:
-        return self._data(PositionRules, "negotiation/positions.yaml")
+        return self.data_file(PositionRules, "negotiation/positions.yaml")
 
     @cached_property
     def objections(self) -> Objections:
-        return self._data(Objections, "negotiation/objections.yaml")
+        return self.data_file(Objections, "negotiation/objections.yaml")
 
     @cached_property
     def clauses(self) -> dict[str, Clause]:

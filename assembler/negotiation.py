@@ -28,6 +28,7 @@ from .playbook import (
     rate_positions,
     week_plan,
 )
+from .signature import AfterSignatureItem, after_signature
 from .validate import load_valid_deal
 from .workspace import Workspace
 
@@ -222,6 +223,7 @@ class StatusRow:
     day: int
     next_milestone: MilestoneState | None
     blocking: int
+    after_signature: list[AfterSignatureItem] | None = None  # None: the stage document is not executed
 
 
 def status_rows(workspace: Workspace, today: dt.date | None = None) -> list[StatusRow]:
@@ -229,16 +231,18 @@ def status_rows(workspace: Workspace, today: dt.date | None = None) -> list[Stat
     for deal_id in workspace.deal_ids():
         state = deal_state(workspace, deal_id, today=today)
         upcoming = next((m for m in state.plan if m.state not in ("done", "n/a")), None)
+        executed = after_signature(workspace, deal_id, state.deal)
         rows.append(
             StatusRow(
                 deal_id,
                 state.deal.partner.name,
                 state.deal.model,
-                state.deal.stage,
+                "executed" if executed else state.deal.stage,
                 state.latest_round,
                 (state.today - state.deal.mutual_interest_date).days,
                 upcoming,
                 sum(1 for f in state.findings if f.severity == "blocking"),
+                executed.items if executed else None,
             )
         )
     return rows

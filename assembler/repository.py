@@ -109,6 +109,39 @@ class Repository:
         except git.GitCommandError:
             return False
 
+    def resolve_commit(self, revision: str) -> str | None:
+        """The commit a user-given revision (branch, tag, sha, `HEAD~2` ...) names, or None.
+
+        The revision is user input: one starting with '-' is refused outright, and git reads it after
+        `--end-of-options`, so it can never act as an option.
+        """
+        if not revision or revision.startswith("-"):
+            return None
+        try:
+            return str(
+                self.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}")
+            )
+        except git.GitCommandError:
+            return None
+
+    def files_in_tree(self, treeish: str, path: str = "") -> dict[str, bytes]:
+        """Every file under `path` of a commit or tree id (e.g. a round's Clause-Library tree), keyed by its
+        path relative to `path`; empty when either does not exist."""
+        if treeish.startswith("-"):
+            return {}
+        try:
+            raw = self.git.ls_tree("-r", "-z", "--full-name", treeish, "--", f":(literal){path or '.'}")
+        except git.GitCommandError:
+            return {}
+        prefix = f"{path.rstrip('/')}/" if path else ""
+        files = {}
+        for entry in raw.split("\x00"):
+            info, _, name = entry.partition("\t")
+            parts = info.split(" ")
+            if len(parts) == 3 and parts[1] == "blob" and name.startswith(prefix):
+                files[name.removeprefix(prefix)] = self.repo.odb.stream(bytes.fromhex(parts[2])).read()
+        return files
+
     def dirty_paths(self, path: str) -> list[str]:
         """Uncommitted changes (staged, unstaged or untracked) under `path`."""
         raw = self.git.status("--porcelain=v1", "-z", "--untracked-files=all", "--", f":(literal){path}")

@@ -72,7 +72,14 @@ def test_committed_schemas_are_up_to_date() -> None:
 
 
 def test_every_command_has_help(workspace: Workspace) -> None:
-    for command in ("new", "validate", "build", "redline", "history", "textconv", "schema", "house-style"):
+    commands = ["new", "validate", "build", "redline", "history", "textconv", "check", "status", "ingest"]
+    commands += ["sign", "verify", "library", "schema", "house-style"]
+    from assembler.cli import cli
+
+    assert sorted(cli.commands) == sorted(commands)  # every command is listed here and documented below
+    readme = (REPO / "README.md").read_text()
+    for command in commands:
+        assert f"assembler {command}" in readme, f"README does not document `assembler {command}`"
         result = run_cli(workspace, command, "--help")
         assert result.exit_code == 0
         assert result.stdout.startswith(f"Usage: cli {command}") or "Usage:" in result.stdout

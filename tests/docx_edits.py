@@ -1,0 +1,142 @@
+"""Editing a .docx the way a counterparty's lawyer would: tracked and untracked changes, with lxml."""
+
+from __future__ import annotations
+
+import copy
+import io
+import zipfile
+
+from lxml import etree
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+CLAIM = {f"{{{W}}}author": "Pat Counsel (Partner LLP)", f"{{{W}}}date": "2026-11-20T10:00:00Z"}
+
+
+def w(tag: str) -> str:
+    return f"{{{W}}}{tag}"
+
+
+class EditableDocx:
+    def __init__(self, data: bytes) -> None:
+        self.package = zipfile.ZipFile(io.BytesIO(data))
+        self.root = etree.fromstring(self.package.read("word/document.xml"))
+        self.next_id = 5000
+
+    def _id(self) -> str:
+        self.next_id += 1
+        return str(self.next_id)
+
+    def _change(self, tag: str) -> etree._Element:
+        element = etree.Element(w(tag), {w("id"): self._id(), **CLAIM})
+        return element
+
+    def paragraph(self, contains: str) -> etree._Element:
+        for p in self.root.iter(w("p")):
+            if contains in "".join(t.text or "" for t in p.iter(w("t"))):
+                return p
+        raise AssertionError(f"no paragraph contains {contains!r}")
+
+    def _split_run(self, paragraph: etree._Element, text: str) -> tuple[etree._Element, etree._Element]:
+        """Isolate `text` in a run of its own; returns (run, its w:t)."""
+        for run in paragraph.iter(w("r")):
+            node = run.find(w("t"))
+            if node is None or text not in (node.text or ""):
+                continue
+            before, after = node.text.split(text, 1)
+            parent = run.getparent()
+            index = parent.index(run)
+            pieces = []
+            for piece in (before, text, after):
+                clone = copy.deepcopy(run)
+                t = clone.find(w("t"))
+                t.text = piece
+                t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+                pieces.append(clone)
+            parent.remove(run)
+            for offset, piece in enumerate(pieces):
+                parent.insert(index + offset, piece)
+            return pieces[1], pieces[1].find(w("t"))
+        raise AssertionError(f"{text!r} is not inside one run")
+
+    def tracked_replace(self, contains: str, old: str, new: str) -> None:
+        run, node = self._split_run(self.paragraph(contains), old)
+        deletion = self._change("del")
+        run.addprevious(deletion)
+        deleted = copy.deepcopy(run)
+        deleted.find(w("t")).tag = w("delText")
+        deletion.append(deleted)
+        insertion = self._change("ins")
+        deletion.addnext(insertion)
+        node.text = new
+        insertion.append(run)
+
+    def tracked_append(self, contains: str, text: str) -> None:
+        paragraph = self.paragraph(contains)
+        insertion = self._change("ins")
+        run = etree.SubElement(insertion, w("r"))
+        t = etree.SubElement(run, w("t"))
+        t.text = text
+        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        paragraph.append(insertion)
+
+    def tracked_delete_paragraph(self, contains: str) -> None:
+        paragraph = self.paragraph(contains)
+        for run in list(paragraph.findall(w("r"))):
+            deletion = self._change("del")
+            run.addprevious(deletion)
+            deletion.append(run)
+            for t in run.findall(w("t")):
+                t.tag = w("delText")
+        ppr = paragraph.find(w("pPr"))
+        if ppr is None:
+            ppr = etree.SubElement(paragraph, w("pPr"))
+            paragraph.insert(0, ppr)
+        rpr = ppr.find(w("rPr"))
+        if rpr is None:
+            rpr = etree.SubElement(ppr, w("rPr"))
+        rpr.append(self._change("del"))
+
+    def tracked_move(self, contains: str, before_paragraph_containing: str) -> None:
+        source = self.paragraph(contains)
+        target = self.paragraph(before_paragraph_containing)
+        copy_ = copy.deepcopy(source)
+        name = "move" + self._id()
+        for paragraph, kind in ((source, "moveFrom"), (copy_, "moveTo")):
+            runs = list(paragraph.findall(w("r")))
+            wrapper = self._change(kind)
+            runs[0].addprevious(wrapper)
+            for run in runs:
+                wrapper.append(run)
+                if kind == "moveFrom":
+                    for t in run.findall(w("t")):
+                        t.tag = w("delText")
+            start = etree.Element(w(f"{kind}RangeStart"), {w("id"): self._id(), w("name"): name, **CLAIM})
+            wrapper.addprevious(start)
+            wrapper.addnext(etree.Element(w(f"{kind}RangeEnd"), {w("id"): start.get(w("id"))}))
+        target.addprevious(copy_)
+
+    def tracked_bold(self, contains: str, text: str) -> None:
+        run, _ = self._split_run(self.paragraph(contains), text)
+        rpr = run.find(w("rPr"))
+        if rpr is None:
+            rpr = etree.Element(w("rPr"))
+            run.insert(0, rpr)
+        old = copy.deepcopy(rpr)
+        etree.SubElement(rpr, w("b"))
+        change = self._change("rPrChange")
+        change.append(old)
+        rpr.append(change)
+
+    def untracked_replace(self, contains: str, old: str, new: str) -> None:
+        _, node = self._split_run(self.paragraph(contains), old)
+        node.text = new
+
+    def save(self) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            for info in self.package.infolist():
+                data = self.package.read(info)
+                if info.filename == "word/document.xml":
+                    data = etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", standalone=True)
+                target.writestr(info.filename, data)
+        return out.getvalue()
