@@ -24,7 +24,18 @@ from .defined_terms import check_terms, require_defined
 from .errors import AssemblyError, LibraryError
 from .library import Clause, Document, Library
 
-_REF = re.compile(r"\[\[ref:([a-z0-9-]+)\]\]")
+# [[ref:clause-id]] → "Section 9"; [[ref:clause-id.2]] → "Section 9.2" (the clause's second sub-clause).
+_REF = re.compile(r"\[\[ref:([a-z0-9-]+)(?:\.([1-9][0-9]*))?\]\]")
+_NOT_A_SUBCLAUSE = re.compile(r"^(\(([a-z]{1,3}|[ivxl]+)\)\s|\||:::|\s)")
+
+
+def subclause_count(text: str) -> int:
+    """How many numbered sub-clauses (1.1, 1.2, ...) a rendered clause body has: its top-level paragraphs.
+
+    Mirrors clause_styles.lua: a paragraph is a sub-clause; list items, tables and divs are not.
+    """
+    blocks = [block for block in re.split(r"\n\s*\n", text.strip()) if block.strip()]
+    return sum(1 for block in blocks if not _NOT_A_SUBCLAUSE.match(block))
 
 
 class _UnsetValue(Exception):
@@ -176,20 +187,32 @@ def assemble(deal: Deal, deal_id: str, library: Library, document_id: str) -> As
         if clause.meta.numbered:
             numbers[clause.id] = len(numbers) + 1
 
+    # Every clause is rendered before references are resolved: a reference to a sub-clause needs to know
+    # how many sub-clauses its target has in this deal's text.
+    rendered = {clause.id: renderer.render(clause) for clause in clauses}
+
     def resolve(clause: Clause, text: str) -> str:
         def section(match: re.Match[str]) -> str:
-            target = match.group(1)
+            target, sub = match.group(1), match.group(2)
             if target not in numbers:
                 raise AssemblyError(
                     f"{clause.path}: refers to [[ref:{target}]], which is not a numbered clause of the "
                     f"{document.title} for this model"
                 )
-            return f"Section {numbers[target]}"
+            if sub is None:
+                return f"Section {numbers[target]}"
+            available = subclause_count(rendered[target])
+            if int(sub) > available:
+                raise AssemblyError(
+                    f"{clause.path}: refers to [[ref:{target}.{sub}]], but {target} has {available} "
+                    f"sub-clause(s) in this {document.title}; refer to an existing one"
+                )
+            return f"Section {numbers[target]}.{sub}"
 
         return _REF.sub(section, text)
 
     placed = tuple(
-        PlacedClause(clause, numbers.get(clause.id), resolve(clause, renderer.render(clause)))
+        PlacedClause(clause, numbers.get(clause.id), resolve(clause, rendered[clause.id]))
         for clause in clauses
     )
     report = check_terms([(p.clause, p.text) for p in placed], library.defined_terms)

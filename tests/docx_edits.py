@@ -17,9 +17,10 @@ def w(tag: str) -> str:
 
 
 class EditableDocx:
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, part: str = "word/document.xml") -> None:
         self.package = zipfile.ZipFile(io.BytesIO(data))
-        self.root = etree.fromstring(self.package.read("word/document.xml"))
+        self.part = part
+        self.root = etree.fromstring(self.package.read(part))
         self.next_id = 5000
 
     def _id(self) -> str:
@@ -136,7 +137,7 @@ class EditableDocx:
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
             for info in self.package.infolist():
                 data = self.package.read(info)
-                if info.filename == "word/document.xml":
+                if info.filename == self.part:
                     data = etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", standalone=True)
                 target.writestr(info.filename, data)
         return out.getvalue()

@@ -343,3 +343,31 @@ def test_intake_rejects_without_reading_a_huge_declared_entry() -> None:
     with pytest.raises(IntakeError, match="unpacks to"):
         data = zipped(minimal_docx({"word/big.xml": b"<a/>" + b"\n" * (31 * 1024 * 1024)}))
         open_untrusted(data, "big.docx")
+
+
+def test_changes_in_tables_and_headers_are_found_and_placed(
+    repo_workspace: Workspace, tmp_path: Path
+) -> None:
+    from assembler.ingest import ingest
+
+    ws = repo_workspace
+    from .test_deal_validation import edit_deal
+
+    edit_deal(ws, r"^stage: oem-license-agreement$", "stage: term-sheet", deal="emberline")
+    assert run_cli(ws, "build", "emberline").exit_code == 0
+    ours = (ws.deal_dir("emberline") / "term-sheet.docx").read_bytes()
+    table = EditableDocx(ours)
+    table.tracked_replace(
+        "of net revenue attributable", "18%", "14%"
+    )  # a term-sheet table cell; our minimum is 15%
+    header = EditableDocx(table.save(), part="word/header1.xml")
+    header.tracked_append("DRAFT", " (Partner comments)")
+    path = tmp_path / "term sheet back.docx"
+    path.write_bytes(header.save())
+    items = {(i.clause_id, i.kind, i.place): (i.klass, i.reason) for i in ingest(ws, "emberline", path).items}
+    assert items[("term-sheet-key-terms", "replacement", "Key Terms")] == (
+        "critical",
+        "oem.royalty_pct moved below our minimum (15)",
+    )
+    header_items = [key for key in items if key[2].endswith("(header1)")]
+    assert len(header_items) == 1 and items[header_items[0]][0] == "negotiable"

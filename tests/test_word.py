@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import subprocess
 import zipfile
 
 import docx
@@ -11,7 +13,9 @@ import pytest
 from docx.oxml.ns import qn
 
 from assembler.build import build
+from assembler.errors import AssemblyError
 from assembler.house_style import CLAUSE_NUM_ID, build_reference, build_shell
+from assembler.pdf import docx_to_pdf, soffice_path
 from assembler.workspace import Workspace
 
 from .conftest import REPO, docx_paragraphs, docx_text
@@ -165,3 +169,32 @@ def test_clause_body_cannot_pull_files_or_raw_xml(workspace: Workspace, body: st
     assert "root:x:0:0" not in document_xml  # no local file content
     assert "<w:t>INJECTED</w:t></w:r></w:p>" not in document_xml  # raw XML stayed text
     assert "<w:b/><w:bCs/></w:rPr><w:t>INJECTED" not in document_xml  # raw HTML did not format
+
+
+def test_sub_clause_references_name_the_number_word_gives_them(workspace: Workspace, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from assembler.assemble import subclause_count
+
+    clause = workspace.library_root / "clauses" / "referral" / "referral-fees.md"
+    clause.write_text(
+        clause.read_text() + "\nThe cap in [[ref:limitation-of-liability.2]] applies to these fees.\n"
+    )
+    result = build(workspace, "brightpath", commit=False)
+    numbers = {p.clause.id: p.number for p in result.assembled.clauses}
+    target = next(p for p in result.assembled.clauses if p.clause.id == "limitation-of-liability")
+    assert subclause_count(target.text) >= 2
+    expected = f"The cap in Section {numbers['limitation-of-liability']}.2 applies to these fees."
+    assert expected in docx_text(result.docx_path.read_bytes())
+    # The same number in the PDF LibreOffice makes from the Word numbering: the second 9.x paragraph.
+    if soffice_path() is not None and shutil.which("pdftotext"):
+        pdf = tmp_path / "doc.pdf"
+        pdf.write_bytes(docx_to_pdf(result.docx_path.read_bytes()))
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+        second = target.text.split("\n\n")[1].split()[:6]
+        number = f"{numbers['limitation-of-liability']}.2"
+        assert re.search(rf"^\s*{re.escape(number)}\s+{re.escape(' '.join(second[:3]))}", text, re.M)
+
+    clause.write_text(
+        clause.read_text().replace("limitation-of-liability.2]]", "limitation-of-liability.99]]")
+    )
+    with pytest.raises(AssemblyError, match=r"refers to \[\[ref:limitation-of-liability.99\]\], but"):
+        build(workspace, "brightpath", commit=False)
