@@ -144,7 +144,7 @@ def build(
 
     if not commit:
         return replace(_build_uncommitted(workspace, deal_id, rendered, pdf), findings=findings)
-    repo = Repository(workspace.root)
+    repo = Repository(workspace.root, rendered.library.config.commit_identity)
     if repo.root.resolve() != workspace.root.resolve():
         raise RepositoryError(
             f"the workspace {workspace.root} must be the top folder of its git repository ({repo.root})"

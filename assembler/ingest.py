@@ -276,7 +276,7 @@ def ingest(
         raise AssemblerError(f"{file}: cannot read ({exc.strerror})") from None
     package = open_untrusted(data, label)  # rejects before anything is written or parsed further
 
-    repo = Repository(workspace.root)
+    repo = Repository(workspace.root, library.config.commit_identity)
     sent = (
         find_round(repo, deal_id, document_id, round_number)
         if round_number

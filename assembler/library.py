@@ -158,10 +158,17 @@ class Announcement(_Data):
 
 
 class Config(_Data):
+    """House settings (clause_library/config.yaml)."""
+
     company: HouseCompany
     legal_team: str
+    committer: Mailbox | None = None
     announcement: Announcement | None = None
     first_qbr_days: Annotated[int, Field(ge=1, le=366)] = 90
+
+    @property
+    def commit_identity(self) -> tuple[str, str] | None:
+        return (self.committer.name, self.committer.email) if self.committer else None
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,9 @@ class CommitInfo:
 class Repository:
     """The git repository that holds the workspace."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, fallback_identity: tuple[str, str] | None = None) -> None:
+        # (name, email) to commit and tag with when git has no user.name / user.email configured.
+        self.fallback_identity = fallback_identity
         try:
             self.repo = git.Repo(root, search_parent_directories=True)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
@@ -185,6 +187,26 @@ class Repository:
             handle.flush()
             return str(self.git.hash_object("-w", "--no-filters", "--", handle.name))
 
+    def has_identity(self) -> bool:
+        try:
+            self.git.var("GIT_COMMITTER_IDENT")
+            self.git.var("GIT_AUTHOR_IDENT")
+            return True
+        except git.GitCommandError:
+            return False
+
+    def _identity_env(self) -> dict[str, str]:
+        """The fallback identity as git environment variables, when git has no identity of its own."""
+        if self.fallback_identity is None or self.has_identity():
+            return {}
+        name, email = self.fallback_identity
+        return {
+            "GIT_AUTHOR_NAME": name,
+            "GIT_AUTHOR_EMAIL": email,
+            "GIT_COMMITTER_NAME": name,
+            "GIT_COMMITTER_EMAIL": email,
+        }
+
     def commit_files(self, files: dict[str, bytes], message: str, date: str) -> str:
         """Commit exactly `files` (path → bytes) on top of HEAD; returns the new commit.
 
@@ -200,7 +222,7 @@ class Repository:
             for path, blob in blobs.items():
                 self.git.update_index("--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
             tree = str(self.git.write_tree(env=env))
-        dates = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+        dates = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date, **self._identity_env()}
         parents = ["-p", parent] if parent is not None else []
         with tempfile.NamedTemporaryFile(
             "w", dir=self.git_dir, prefix="assembler-msg-", encoding="utf-8"
@@ -225,7 +247,7 @@ class Repository:
 
     def tag(self, name: str, commit: str, message: str) -> None:
         # `name` is built from a validated deal id, a known document id and a round number.
-        self.git.tag("-a", "-m", message, name, commit)
+        self.git.tag("-a", "-m", message, name, commit, env=self._identity_env() or None)
 
     def sync_index(self, paths: list[str]) -> None:
         """Make the real index match HEAD for `paths` (after a commit made through a private index)."""

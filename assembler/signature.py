@@ -349,7 +349,7 @@ def sign(
             f"execution of an agreement (here: {', '.join(agreements)})"
         )
     announcement_config(library)  # a library without it cannot write the announcement: say so first
-    repo = Repository(workspace.root)
+    repo = Repository(workspace.root, library.config.commit_identity)
     if repo.root.resolve() != workspace.root.resolve():
         raise RepositoryError(
             f"the workspace {workspace.root} must be the top folder of its git repository ({repo.root})"

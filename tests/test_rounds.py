@@ -332,3 +332,17 @@ def test_libreoffice_opens_a_redline(repo_workspace: Workspace) -> None:
     result = build(ws, "acme")
     assert result.redline_path is not None
     assert docx_to_pdf(result.redline_path.read_bytes()).startswith(b"%PDF")
+
+
+def test_a_machine_without_a_git_identity_commits_as_the_library_committer(
+    repo_workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("EMAIL", "")  # git would otherwise guess from EMAIL / the host name
+    result = run_cli(repo_workspace, "build", "acme")
+    assert result.exit_code == 0, result.stderr
+    assert git(repo_workspace, "log", "-1", "--format=%an <%ae>|%cn <%ce>") == (
+        "Northwind Legal <legal@northwind.example>|Northwind Legal <legal@northwind.example>\n"
+    )
+    assert git(repo_workspace, "tag") == "acme/co-sell-agreement/r1\n"
