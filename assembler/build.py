@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from .assemble import AssembledDocument, assemble
 from .atomic_write import write_files_atomically
 from .deal import Deal, deal_changes
-from .errors import AssemblerError, DealError
+from .errors import AssemblerError
 from .library import Library
 from .playbook import Finding, blocking, evaluate, finance_findings
 from .redline import ClauseChange, clause_changes, redline_docx, summary_markdown
@@ -35,7 +35,7 @@ from .rounds import (
     rounds,
     tag_message,
 )
-from .validate import read_valid_deal
+from .validate import choose_document, read_valid_deal
 from .workspace import Workspace
 
 if TYPE_CHECKING:
@@ -85,13 +85,7 @@ class _Rendered:
 def _render(workspace: Workspace, deal_id: str, document_id: str | None) -> _Rendered:
     library = Library(workspace.library_root)
     deal, deal_yaml = read_valid_deal(workspace, deal_id, library)
-    document_id = document_id or deal.stage
-    model = library.model(deal.model)
-    if document_id not in model.documents:
-        raise DealError(
-            f"--document {document_id}: not a document of the {model.title} model; "
-            f"use one of: {', '.join(model.documents)}"
-        )
+    document_id = choose_document(deal, library, document_id)
     return _Rendered(deal, deal_yaml, library, assemble(deal, deal_id, library, document_id))
 
 

@@ -13,7 +13,7 @@ from .library import Library
 from .redline import ClauseChange, clause_changes, redline_docx, summary_markdown
 from .repository import Repository
 from .rounds import Round, document_path, redline_path, rounds
-from .validate import load_valid_deal
+from .validate import choose_document, load_valid_deal
 from .workspace import Workspace
 
 
@@ -55,7 +55,7 @@ def redline_between(
     """Compare two committed rounds (default: the latest against the one before) and write the redline."""
     library = Library(workspace.library_root)
     deal = load_valid_deal(workspace, deal_id, library)
-    document_id = document_id or deal.stage
+    document_id = choose_document(deal, library, document_id)
     repo = Repository(workspace.root)
     found = {r.number: r for r in rounds(repo, deal_id, document_id)}
     if len(found) < 2 and (old is None or new is None):

@@ -30,7 +30,7 @@ from .markdown import as_text
 from .playbook import PositionRating, rate_positions
 from .redline import clause_sections
 from .tracked_changes import Change, changes, paragraphs, resolved
-from .validate import load_valid_deal
+from .validate import choose_document, load_valid_deal
 from .workspace import Workspace
 
 Class = Literal["critical", "negotiable", "acceptable"]
@@ -268,7 +268,7 @@ def ingest(
 
     library = Library(workspace.library_root)
     deal = load_valid_deal(workspace, deal_id, library)
-    document_id = document_id or deal.stage
+    document_id = choose_document(deal, library, document_id)
     label = file.name
     try:
         data = file.read_bytes()

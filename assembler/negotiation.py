@@ -29,7 +29,7 @@ from .playbook import (
     week_plan,
 )
 from .signature import AfterSignatureItem, after_signature
-from .validate import load_valid_deal
+from .validate import choose_document, load_valid_deal
 from .workspace import Workspace
 
 
@@ -113,9 +113,7 @@ def deal_state(
 
     library = Library(workspace.library_root)
     deal = load_valid_deal(workspace, deal_id, library)
-    document_id = document_id or deal.stage
-    if document_id not in library.model(deal.model).documents:
-        raise AssemblerError(f"--document {document_id}: not a document of the {deal.model} model")
+    document_id = choose_document(deal, library, document_id)
     assembled = assemble(deal, deal_id, library, document_id)
     day = today_from(today)
     repo = _repository(workspace)

@@ -34,7 +34,7 @@ from .errors import AssemblerError, DealError, LibraryError
 from .library import CLAUSE_ID, Announcement, Condition, Document, Library, Mailbox
 from .playbook import blocking, holds
 from .rounds import Round, commit_time, document_path, latest_round, parse_round, round_tag, trailers
-from .validate import load_valid_deal
+from .validate import choose_document, load_valid_deal
 from .workspace import Workspace
 from .yamlfile import YamlFileError, parse_yaml
 
@@ -334,13 +334,8 @@ def sign(
 
     library = Library(workspace.library_root)
     deal = load_valid_deal(workspace, deal_id, library)
-    document_id = document_id or deal.stage
+    document_id = choose_document(deal, library, document_id)
     model = library.model(deal.model)
-    if document_id not in model.documents:
-        raise DealError(
-            f"--document {document_id}: not a document of the {model.title} model; "
-            f"use one of: {', '.join(model.documents)}"
-        )
     document = library.document(document_id)
     if document.kind != "agreement":
         agreements = [d for d in model.documents if library.document(d).kind == "agreement"]

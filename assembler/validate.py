@@ -41,3 +41,15 @@ def read_valid_deal(workspace: Workspace, deal_id: str, library: Library) -> tup
     if problems:
         raise DealError("\n".join(f"{source}: {p}" for p in problems))
     return deal, raw
+
+
+def choose_document(deal: Deal, library: Library, document_id: str | None) -> str:
+    """The document a command works on: `--document`, else the deal's stage; it must be in the model."""
+    document_id = document_id or deal.stage
+    model = library.model(deal.model)
+    if document_id not in model.documents:
+        raise DealError(
+            f"--document {document_id}: not a document of the {model.title} model; "
+            f"use one of: {', '.join(model.documents)}"
+        )
+    return document_id
