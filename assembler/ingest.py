@@ -12,7 +12,7 @@ import difflib
 import hashlib
 import re
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -73,6 +73,16 @@ class IngestResult:
     received_path: Path
     commit: str | None
     identical: bool
+
+
+_TYPOGRAPHIC = str.maketrans(
+    {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\u00a0": " "}
+)
+
+
+def plain_quotes(text: str) -> str:
+    """Curly quotes, dashes and no-break spaces as ASCII: Word and our renderer curl them, patterns do not."""
+    return text.translate(_TYPOGRAPHIC)
 
 
 def _words(text: str) -> list[str]:
@@ -140,6 +150,7 @@ class Triage:
         return self.rules.responses[key].format(**values)
 
     def classify(self, change: Change) -> tuple[Class, str, str]:
+        change = replace(change, before=plain_quotes(change.before), after=plain_quotes(change.after))
         removed, added = _removed_and_added(change.before, change.after)
         clause = self.clauses.get(change.place)
         for pattern in self.red_flags:

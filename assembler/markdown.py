@@ -8,9 +8,10 @@ import string
 from decimal import Decimal
 from typing import Any
 
-# Every ASCII punctuation character that can mean something in pandoc's Markdown. `, ' " ; ? / %` never
-# do (smart quotes are off; no title block mid-document), so the Markdown twin stays readable.
-_SIGNIFICANT = "".join(c for c in string.punctuation if c not in ",'\";?/%")
+# Every ASCII punctuation character that can mean something in pandoc's Markdown (quotes do: smart
+# typography would curl them). `, ; ? / %` never do (no title block mid-document), so they stay unescaped
+# and the Markdown twin stays readable.
+_SIGNIFICANT = "".join(c for c in string.punctuation if c not in ",;?/%")
 _PUNCTUATION = re.compile("([" + re.escape(_SIGNIFICANT) + "])")
 
 _ONES = """zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen

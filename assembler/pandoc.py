@@ -11,9 +11,10 @@ import pypandoc
 
 from .errors import RenderError
 
-# Markdown as our clauses write it: no smart quotes (Jinja quotes stay straight), and nothing that lets a
-# clause or a deal value smuggle raw HTML, raw Word XML or TeX into the document.
-MARKDOWN_IN = "markdown-smart-raw_html-raw_attribute-raw_tex-tex_math_dollars-citations-yaml_metadata_block"
+# Markdown as our clauses write it, with typographic quotes and dashes for the clause prose (deal values are
+# escaped, so theirs stay exactly as typed), and nothing that lets a clause or a deal value smuggle raw HTML,
+# raw Word XML or TeX into the document.
+MARKDOWN_IN = "markdown+smart-raw_html-raw_attribute-raw_tex-tex_math_dollars-citations-yaml_metadata_block"
 
 
 @cache

@@ -32,8 +32,9 @@ class EditableDocx:
         return element
 
     def paragraph(self, contains: str) -> etree._Element:
+        """The first paragraph containing `contains` (typed with straight quotes; Word's are curly)."""
         for p in self.root.iter(w("p")):
-            if contains in "".join(t.text or "" for t in p.iter(w("t"))):
+            if contains in "".join(t.text or "" for t in p.iter(w("t"))).replace("\u2019", "'"):
                 return p
         raise AssertionError(f"no paragraph contains {contains!r}")
 
