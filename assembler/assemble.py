@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,8 @@ def subclause_count(text: str) -> int:
     return sum(1 for block in blocks if not _NOT_A_SUBCLAUSE.match(block))
 
 
-class _UnsetValue(Exception):
-    """A clause printed a deal value that is not set in this deal."""
+class UnsetValue(Exception):
+    """A template printed a deal value that is not set in this deal."""
 
 
 @dataclass(frozen=True)
@@ -61,12 +62,18 @@ class AssembledDocument:
         return {item for placed in self.clauses for item in placed.clause.meta.covers}
 
 
-def _finalize(value: Any) -> str:
-    if value is None:
-        raise _UnsetValue()
-    if isinstance(value, jinja2.Undefined):
-        return str(value)  # StrictUndefined raises here with the variable's name
-    return markdown.escape(markdown.as_text(value))
+def _finalizer(escape: Callable[[str], str] | None) -> Callable[[Any], str]:
+    """Every printed value: formatted for a contract, then (for Markdown output) escaped."""
+
+    def finalize(value: Any) -> str:
+        if value is None:
+            raise UnsetValue()
+        if isinstance(value, jinja2.Undefined):
+            return str(value)  # StrictUndefined raises here with the variable's name
+        text = markdown.as_text(value)
+        return escape(text) if escape else text
+
+    return finalize
 
 
 @functools.cache
@@ -87,16 +94,19 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(folder))
 
 
-def _environment(currency: str, library: Library) -> ImmutableSandboxedEnvironment:
-    def load(clause_id: str) -> str | None:
-        clause = library.clauses.get(clause_id)
-        return None if clause is None else clause.body
-
+def sandbox(
+    currency: str,
+    *,
+    escape: Callable[[str], str] | None = markdown.escape,
+    loader: jinja2.BaseLoader | None = None,
+) -> ImmutableSandboxedEnvironment:
+    """The one Jinja environment for Legal's templates: immutable sandbox, unknown names are errors, and
+    deal values are only ever printed data (formatted, and escaped for Markdown unless `escape` is None)."""
     env = ImmutableSandboxedEnvironment(
-        loader=jinja2.FunctionLoader(load),
-        bytecode_cache=_bytecode_cache(),
+        loader=loader,
+        bytecode_cache=_bytecode_cache() if loader is not None else None,
         undefined=jinja2.StrictUndefined,
-        finalize=_finalize,
+        finalize=_finalizer(escape),
         autoescape=False,
         keep_trailing_newline=True,
     )
@@ -126,7 +136,11 @@ class ClauseRenderer:
     """Renders clause bodies for one deal and document (cross-references left as `[[ref:...]]`)."""
 
     def __init__(self, deal: Deal, library: Library, document: Document) -> None:
-        self._env = _environment(deal.terms.currency, library)
+        def load(clause_id: str) -> str | None:
+            clause = library.clauses.get(clause_id)
+            return None if clause is None else clause.body
+
+        self._env = sandbox(deal.terms.currency, loader=jinja2.FunctionLoader(load))
         self._context = clause_context(deal, library, document)
 
     def render(self, clause: Clause) -> str:
@@ -136,7 +150,7 @@ class ClauseRenderer:
 def _render_body(env: ImmutableSandboxedEnvironment, clause: Clause, context: dict[str, Any]) -> str:
     try:
         return env.get_template(clause.id).render(context)
-    except _UnsetValue:
+    except UnsetValue:
         raise AssemblyError(
             f"{clause.path}: prints a deal value that this deal does not set; guard it with "
             "{% if ... %} in the clause or set the value in deal.yaml"

@@ -403,9 +403,9 @@ class _Linter:
 
     # Templates: each clause's body and fallbacks, parsed once.
     def parse_templates(self) -> None:
-        from .assemble import _environment  # the real filters, to catch a misspelt one
+        from .assemble import sandbox  # the real filters, to catch a misspelt one
 
-        real = _environment("USD", self.library)
+        real = sandbox("USD")
         for clause in self.clauses.values():
             parsed = []
             sources = [

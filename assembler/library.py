@@ -205,13 +205,20 @@ def _load(path: Path, source: str) -> Any:
         raise LibraryError(str(exc)) from None
 
 
+def split_front_matter(text: str) -> tuple[str, str] | None:
+    """(YAML front matter, body) of a Markdown file that starts with '---', or None."""
+    match = _FRONT_MATTER.match(text.replace("\r\n", "\n"))
+    return (match.group(1), match.group(2)) if match else None
+
+
 def parse_clause(text: str, source: str, path: Path) -> Clause:
     """Split a clause file into validated front matter and its Markdown body."""
-    match = _FRONT_MATTER.match(text.replace("\r\n", "\n"))
-    if not match:
+    parts = split_front_matter(text)
+    if parts is None:
         raise LibraryError(f"{source}: a clause file starts with '---', YAML front matter, then '---'")
+    front, body = parts
     try:
-        data = parse_yaml(match.group(1), source, fast=True)
+        data = parse_yaml(front, source, fast=True)
     except YamlFileError as exc:
         raise LibraryError(str(exc)) from None
     meta = _validate(ClauseMeta, data, source)
@@ -219,7 +226,7 @@ def parse_clause(text: str, source: str, path: Path) -> Clause:
         raise LibraryError(
             f"{source}: id is {meta.id!r} but the file is named {path.name}; name it {meta.id}.md"
         )
-    return Clause(meta=meta, body=match.group(2).strip("\n") + "\n", path=path)
+    return Clause(meta=meta, body=body.strip("\n") + "\n", path=path)
 
 
 class Library:

@@ -24,14 +24,14 @@ from email.message import EmailMessage
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import markdown
+from .assemble import UnsetValue, sandbox
 from .atomic_write import write_files_atomically
 from .deal import DOCUMENT_IDS, Completion, Deal
 from .errors import AssemblerError, DealError, LibraryError
-from .library import CLAUSE_ID, Announcement, Condition, Document, Library, Mailbox
+from .library import CLAUSE_ID, Announcement, Condition, Document, Library, Mailbox, split_front_matter
 from .playbook import blocking, holds
 from .rounds import Round, commit_time, document_path, latest_round, parse_round, round_tag, trailers
 from .validate import choose_document, load_valid_deal
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 
 LOCK_TIMEOUT_SECONDS = 300.0
 _SHA1 = re.compile(r"^[0-9a-f]{40}$")
-_FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.S)
 
 
 class SignatureError(AssemblerError):
@@ -559,10 +558,6 @@ def announcement_context(
     }
 
 
-class _UnsetValue(Exception):
-    pass
-
-
 def render_announcement(
     library: Library, context: dict[str, Any], escape: Callable[[str], str] | None
 ) -> tuple[str, str]:
@@ -572,37 +567,20 @@ def render_announcement(
         text = (library.root / "templates" / "announcement.md").read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise LibraryError(f"{source}: cannot read ({exc})") from None
-    match = _FRONT_MATTER.match(text.replace("\r\n", "\n"))
+    parts = split_front_matter(text)
     try:
-        front = parse_yaml(match.group(1), source) if match else None
+        front = parse_yaml(parts[0], source) if parts else None
     except YamlFileError as exc:
         raise LibraryError(str(exc)) from None
-    if not match or not isinstance(front, dict) or not isinstance(front.get("subject"), str):
+    if not parts or not isinstance(front, dict) or not isinstance(front.get("subject"), str):
         raise LibraryError(f"{source}: starts with '---', YAML front matter with `subject:`, then '---'")
 
-    def finalize(value: Any) -> str:
-        if value is None:
-            raise _UnsetValue()
-        if isinstance(value, jinja2.Undefined):
-            return str(value)  # StrictUndefined raises here with the variable's name
-        text = markdown.as_text(value)
-        return escape(text) if escape else text
-
     # The same sandbox as clauses: the template is Legal's code; deal values are only ever printed data.
-    env = ImmutableSandboxedEnvironment(
-        undefined=jinja2.StrictUndefined, finalize=finalize, autoescape=False, keep_trailing_newline=True
-    )
-    env.filters.update(
-        long_date=markdown.long_date,
-        join_and=markdown.join_and,
-        spelled=markdown.spelled,
-        pct=markdown.pct,
-        money=lambda v: markdown.money(v, context["terms"]["currency"]),
-    )
+    env = sandbox(context["terms"]["currency"], escape=escape)
     try:
         subject = env.from_string(front["subject"]).render(context)
-        body = env.from_string(match.group(2)).render(context)
-    except _UnsetValue:
+        body = env.from_string(parts[1]).render(context)
+    except UnsetValue:
         raise LibraryError(
             f"{source}: prints a value that this deal does not set; guard it with {{% if ... %}}"
         ) from None
