@@ -83,13 +83,13 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     Compiling the library's templates is a large share of a build's own time; a missing or read-only cache
     folder only means compiling again.
     """
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    folder = base / "assembler" / f"jinja-{jinja2.__version__}"
     try:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        folder = base / "assembler" / f"jinja-{jinja2.__version__}"
         folder.mkdir(parents=True, exist_ok=True)
         probe = folder / ".writable"
         probe.touch()
-    except OSError:
+    except (OSError, RuntimeError):  # no home folder, or not writable
         return None
     return jinja2.FileSystemBytecodeCache(str(folder))
 
