@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -40,6 +41,16 @@ class _Group(click.Group):
 def cli(ctx: click.Context, workspace: Path | None) -> None:
     """Assemble partnership agreements from the clause library."""
     ctx.obj = workspace
+
+
+def _table(columns: tuple[str, ...], title: str, **options: object) -> Any:
+    """A rich table with folding columns (imported here: rich loads only for commands that print tables)."""
+    from rich.table import Table
+
+    table = Table(title=title, **options)  # type: ignore[arg-type]
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    return table
 
 
 def _workspace() -> Workspace:
@@ -143,7 +154,6 @@ def redline(deal: str, document_id: str | None, old: int | None, new: int | None
 def history(deal: str) -> None:
     """The audit trail of DEAL from git: every round and what changed in the deal."""
     from rich.console import Console
-    from rich.table import Table
 
     from .build import format_change
     from .history import deal_history
@@ -152,18 +162,20 @@ def history(deal: str) -> None:
     if not entries:
         click.echo(f"{deal}: no rounds yet; `assembler build {deal}` commits round 1")
         return
-    table = Table(title=f"{deal}: rounds", show_lines=True)
-    for column in (
-        "Round",
-        "Document",
-        "Date",
-        "Author",
-        "Commit",
-        "DOCX sha256",
-        "Clause library",
-        "Deal changes",
-    ):
-        table.add_column(column, overflow="fold")
+    table = _table(
+        (
+            "Round",
+            "Document",
+            "Date",
+            "Author",
+            "Commit",
+            "DOCX sha256",
+            "Clause library",
+            "Deal changes",
+        ),
+        title=f"{deal}: rounds",
+        show_lines=True,
+    )
     for entry in entries:
         item = entry.round
         changes = "\n".join(format_change(*c) for c in entry.term_changes) or "-"
@@ -196,7 +208,6 @@ def textconv(path: Path) -> None:
 def check(deal: str, document_id: str | None, today: dt.datetime | None) -> None:
     """Check DEAL against the playbook; write agreements/DEAL/negotiation.md. Exit 1 on a blocking finding."""
     from rich.console import Console
-    from rich.table import Table
 
     from .library import Library
     from .negotiation import deal_state, write_negotiation_report
@@ -204,25 +215,21 @@ def check(deal: str, document_id: str | None, today: dt.datetime | None) -> None
     workspace = _workspace()
     state = deal_state(workspace, deal, document_id, today.date() if today else None)
     console = Console(width=160, soft_wrap=False)
-    table = Table(
-        title=f"{deal}: {state.assembled.document.title} \u2014 playbook findings", show_lines=False
+    table = _table(
+        ("Severity", "Rule", "Finding"),
+        title=f"{deal}: {state.assembled.document.title} \u2014 playbook findings",
+        show_lines=False,
     )
-    for column in ("Severity", "Rule", "Finding"):
-        table.add_column(column, overflow="fold")
     colours = {"blocking": "bold red", "warning": "yellow", "info": "dim"}
     for finding in state.findings:
         table.add_row(f"[{colours[finding.severity]}]{finding.severity}[/]", finding.rule, finding.message)
     console.print(table)
-    plan = Table(title="Week plan")
-    for column in ("Week", "Milestone", "Due", "State"):
-        plan.add_column(column)
+    plan = _table(("Week", "Milestone", "Due", "State"), title="Week plan")
     for milestone in state.plan:
         plan.add_row(str(milestone.week), milestone.title, milestone.due.isoformat(), milestone.state)
     console.print(plan)
     if state.ledger:
-        ledger = Table(title="Concession ledger")
-        for column in ("From", "To", "Term", "Old", "New", "Moved by", "Toward"):
-            ledger.add_column(column)
+        ledger = _table(("From", "To", "Term", "Old", "New", "Moved by", "Toward"), title="Concession ledger")
         for c in state.ledger:
             moved = "-" if c.delta is None else (f"+{c.delta}" if c.delta > 0 else str(c.delta))
             ledger.add_row(c.from_label, c.to_label, c.term, str(c.old), str(c.new), moved, c.toward)
@@ -240,27 +247,27 @@ def status(today: dt.datetime | None) -> None:
     """Every deal in one table: stage, round, the 60-day clock, next milestone, blocking findings, and
     the post-signature items still open on executed deals."""
     from rich.console import Console
-    from rich.table import Table
 
     from .negotiation import status_rows, today_from
     from .signature import open_items_text
 
     day = today_from(today.date() if today else None)
     rows = status_rows(_workspace(), day)
-    table = Table(title=f"Deals on {day.isoformat()}")
-    for column in (
-        "Deal",
-        "Partner",
-        "Model",
-        "Stage",
-        "Round",
-        "Clock",
-        "Next milestone",
-        "Due",
-        "Blocking",
-        "Open after signature",
-    ):
-        table.add_column(column, overflow="fold")
+    table = _table(
+        (
+            "Deal",
+            "Partner",
+            "Model",
+            "Stage",
+            "Round",
+            "Clock",
+            "Next milestone",
+            "Due",
+            "Blocking",
+            "Open after signature",
+        ),
+        title=f"Deals on {day.isoformat()}",
+    )
     for row in rows:
         milestone = row.next_milestone
         table.add_row(
