@@ -159,20 +159,30 @@ def _outputs(workspace: Workspace, deal_id: str, document_id: str) -> tuple[Path
     return deal_dir / f"{document_id}.docx", deal_dir / f"{document_id}.md"
 
 
+def _reproduces(rendered: _Rendered, latest: Round, repo: Repository) -> bytes | None:
+    """The latest round's exact bytes when this render reproduces them, else None (a new round is due).
+
+    Packaging the latest round again is needed only when the text is unchanged (the cover, signature page or
+    templates may still differ); a changed text is a new round for certain.
+    """
+    old = repo.read_blob(latest.commit, document_path(latest.deal_id, latest.document_id, "md"))
+    if (old or b"").decode("utf-8") != rendered.assembled.markdown:
+        return None
+    same = rendered.package(latest.number)
+    return same if hashlib.sha256(same).hexdigest() == latest.docx_sha256 else None
+
+
 def _build_uncommitted(workspace: Workspace, deal_id: str, rendered: _Rendered, pdf: bool) -> BuildResult:
     from .repository import Repository, RepositoryError
 
     document_id = rendered.assembled.document.id
-    latest = None
+    number, docx = 1, None
     with contextlib.suppress(RepositoryError):  # not a repository: the draft is round 1
-        latest = latest_round(Repository(workspace.root), deal_id, document_id)
-    number = 1
-    docx = None
-    if latest is not None:
-        docx = rendered.package(latest.number)
-        number = latest.number
-        if hashlib.sha256(docx).hexdigest() != latest.docx_sha256:
-            number, docx = latest.number + 1, None
+        repo = Repository(workspace.root)
+        latest = latest_round(repo, deal_id, document_id)
+        if latest is not None:
+            docx = _reproduces(rendered, latest, repo)
+            number = latest.number if docx is not None else latest.number + 1
     docx = docx or rendered.package(number)
     docx_path, markdown_path = _outputs(workspace, deal_id, document_id)
     pdf_path = _write(workspace, deal_id, document_id, docx, rendered.assembled.markdown, pdf)
@@ -228,31 +238,24 @@ def _build_round(
     latest = latest_round(repo, deal_id, document_id)
     docx_path, markdown_path = _outputs(workspace, deal_id, document_id)
 
-    old_markdown = None
-    if latest is not None:
-        old_markdown_blob = repo.read_blob(latest.commit, document_path(deal_id, document_id, "md"))
-        old_markdown = (old_markdown_blob or b"").decode("utf-8")
-    # Packaging the latest round's bytes again is needed only when the text is unchanged (then the cover,
-    # signature page or template may still differ); a changed text is a new round for certain.
-    if latest is not None and old_markdown == assembled.markdown:
-        same_round = rendered.package(latest.number)
-        if hashlib.sha256(same_round).hexdigest() == latest.docx_sha256:
-            _restore_work_tree(workspace, repo, latest)
-            pdf_path = (
-                _write(workspace, deal_id, document_id, same_round, assembled.markdown, pdf) if pdf else None
-            )
-            return BuildResult(
-                deal_id,
-                document_id,
-                latest.number,
-                "up to date",
-                docx_path,
-                markdown_path,
-                latest.docx_sha256,
-                assembled,
-                commit=latest.commit,
-                pdf_path=pdf_path,
-            )
+    same_round = _reproduces(rendered, latest, repo) if latest is not None else None
+    if latest is not None and same_round is not None:
+        _restore_work_tree(workspace, repo, latest)
+        pdf_path = (
+            _write(workspace, deal_id, document_id, same_round, assembled.markdown, pdf) if pdf else None
+        )
+        return BuildResult(
+            deal_id,
+            document_id,
+            latest.number,
+            "up to date",
+            docx_path,
+            markdown_path,
+            latest.docx_sha256,
+            assembled,
+            commit=latest.commit,
+            pdf_path=pdf_path,
+        )
 
     number = latest.number + 1 if latest else 1
     docx = rendered.package(number)
@@ -270,7 +273,10 @@ def _build_round(
     if latest is not None:
         old_docx = repo.read_blob(latest.commit, document_path(deal_id, document_id)) or b""
         old_yaml = (repo.read_blob(latest.commit, f"agreements/{deal_id}/deal.yaml") or b"").decode()
-        changes = clause_changes(old_markdown or "", assembled.markdown)
+        old_markdown = (
+            repo.read_blob(latest.commit, document_path(deal_id, document_id, "md")) or b""
+        ).decode()
+        changes = clause_changes(old_markdown, assembled.markdown)
         term_changes = [format_change(*c) for c in deal_changes(old_yaml, deal_yaml.decode("utf-8"))]
         redline_file = redline_path(deal_id, document_id, latest.number, number)
         files[redline_file] = redline_docx(old_docx, docx, rendered.library.config.legal_team, when)
