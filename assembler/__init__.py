@@ -1,7 +1,7 @@
 """Assemble partnership agreements from a Legal-owned clause library; render, commit and redline them."""
 
-from .build import BuildResult, build
-from .errors import AssemblerError
-from .workspace import Workspace
+from assembler.build import BuildResult, build
+from assembler.deals.layout import Workspace
+from assembler.errors import AssemblerError
 
 __all__ = ["AssemblerError", "BuildResult", "Workspace", "build"]

@@ -8,21 +8,19 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .assemble import AssembledDocument, assemble
-from .atomic_write import write_files_atomically
-from .deal import Deal, deal_changes
-from .errors import AssemblerError
-from .library import Library
-from .playbook import Finding, blocking, evaluate, finance_findings
-from .redline import ClauseChange, clause_changes, redline_docx, summary_markdown
-from .render import fill_shell, package_docx, render_body
-from .rounds import (
+from assembler.assembly.assemble import AssembledDocument
+from assembler.assembly.twin import ClauseChange, clause_changes, summary_markdown
+from assembler.atomic_write import write_files_atomically
+from assembler.deals.contract import deal_changes
+from assembler.deals.layout import Workspace
+from assembler.errors import AssemblerError
+from assembler.playbook.findings import Finding, blocking, evaluate, finance_findings
+from assembler.rounds.redline import redline_docx
+from assembler.rounds.round import (
     Round,
     commit_message,
     commit_time,
@@ -35,11 +33,11 @@ from .rounds import (
     rounds,
     tag_message,
 )
-from .validate import choose_document, read_valid_deal
-from .workspace import Workspace
+from assembler.word.render import _render, _Rendered
 
 if TYPE_CHECKING:
-    from .repository import Repository
+    from assembler.rounds.git import Repository
+
 
 LOCK_TIMEOUT_SECONDS = 300.0
 
@@ -60,45 +58,6 @@ class BuildResult:
     term_changes: list[str] = field(default_factory=list)
     pdf_path: Path | None = None
     findings: list[Finding] = field(default_factory=list)
-
-
-class _Rendered:
-    """A deal's document rendered up to the round number: pandoc runs in the background meanwhile."""
-
-    def __init__(self, deal: Deal, deal_yaml: bytes, library: Library, assembled: AssembledDocument) -> None:
-        self.deal, self.deal_yaml, self.library, self.assembled = deal, deal_yaml, library, assembled
-        self.when = deal.effective_date or deal.mutual_interest_date
-        # pandoc (the slowest stage before the redline) runs while git is queried and the shell is filled.
-        self._pool = ThreadPoolExecutor(max_workers=1)
-        self._body = self._pool.submit(render_body, assembled, library, self.when)
-        self._pool.shutdown(wait=False)
-
-    @cached_property
-    def shell(self) -> bytes:
-        return fill_shell(self.assembled, self.library, self.deal)
-
-    def package(self, round_number: int) -> bytes:
-        shell = self.shell
-        return package_docx(self._body.result(), shell, self.assembled, self.deal, round_number, self.when)
-
-
-def _render(workspace: Workspace, deal_id: str, document_id: str | None) -> _Rendered:
-    library = Library(workspace.library_root)
-    deal, deal_yaml = read_valid_deal(workspace, deal_id, library)
-    document_id = choose_document(deal, library, document_id)
-    return _Rendered(deal, deal_yaml, library, assemble(deal, deal_id, library, document_id))
-
-
-def rendered_sha256(
-    workspace: Workspace, deal_id: str, document_id: str, round_number: int
-) -> tuple[str, list[Finding]]:
-    """The sha256 of the document as `build` renders it for `round_number`, and its playbook findings.
-
-    Writes nothing: `sign` uses it to prove the deal still produces the round being signed.
-    """
-    rendered = _render(workspace, deal_id, document_id)
-    findings = evaluate(rendered.deal, rendered.library, rendered.assembled)
-    return hashlib.sha256(rendered.package(round_number)).hexdigest(), findings
 
 
 def format_change(path: str, old: object, new: object) -> str:
@@ -134,7 +93,8 @@ def build(
             )
         )
     # git (GitPython) and the Word libraries are imported only now, while pandoc is already running.
-    from .repository import Repository, RepositoryError
+    from assembler.errors import RepositoryError
+    from assembler.rounds.git import Repository
 
     if not commit:
         return replace(_build_uncommitted(workspace, deal_id, rendered, pdf), findings=findings)
@@ -173,7 +133,8 @@ def _reproduces(rendered: _Rendered, latest: Round, repo: Repository) -> bytes |
 
 
 def _build_uncommitted(workspace: Workspace, deal_id: str, rendered: _Rendered, pdf: bool) -> BuildResult:
-    from .repository import Repository, RepositoryError
+    from assembler.errors import RepositoryError
+    from assembler.rounds.git import Repository
 
     document_id = rendered.assembled.document.id
     number, docx = 1, None
@@ -206,7 +167,7 @@ def _write(
     outputs = {docx_path: docx, markdown_path: markdown.encode("utf-8")}
     pdf_path = docx_path.with_suffix(".pdf") if pdf else None
     if pdf_path is not None:
-        from .pdf import docx_to_pdf
+        from assembler.word.libreoffice import docx_to_pdf
 
         outputs[pdf_path] = docx_to_pdf(docx)  # before writing anything: a failed conversion writes nothing
     write_files_atomically(outputs)
@@ -216,8 +177,8 @@ def _write(
 def _build_round(
     workspace: Workspace, repo: Repository, deal_id: str, rendered: _Rendered, pdf: bool
 ) -> BuildResult:
-    from .repository import RepositoryError
-    from .signature import refuse_if_executed
+    from assembler.errors import RepositoryError
+    from assembler.rounds.executed import refuse_if_executed
 
     refuse_if_executed(repo, deal_id, rendered.assembled.document.id)  # an executed agreement never changes
     dirty = repo.dirty_paths("clause_library")

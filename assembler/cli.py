@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from .cli_library import library
-from .errors import AssemblerError
-from .workspace import Workspace
+from assembler.cli_library import library
+from assembler.deals.layout import Workspace
+from assembler.errors import AssemblerError
 
 
 class _Group(click.Group):
@@ -69,7 +69,7 @@ def _workspace() -> Workspace:
 )
 def new(deal: str, partner: str, model_id: str, mutual_interest_date: dt.datetime | None) -> None:
     """Scaffold agreements/DEAL/deal.yaml with the model's defaults."""
-    from .scaffold import new_deal
+    from assembler.scaffold import new_deal
 
     day = mutual_interest_date.date() if mutual_interest_date else dt.date.today()
     path = new_deal(_workspace(), deal, partner, model_id, day)
@@ -80,8 +80,8 @@ def new(deal: str, partner: str, model_id: str, mutual_interest_date: dt.datetim
 @click.argument("deal")
 def validate(deal: str) -> None:
     """Check DEAL's deal.yaml against the schema and its model."""
-    from .library import Library
-    from .validate import load_valid_deal
+    from assembler.library.loader import Library
+    from assembler.library.validate import load_valid_deal
 
     workspace = _workspace()
     loaded = load_valid_deal(workspace, deal, Library(workspace.library_root))
@@ -97,8 +97,8 @@ def validate(deal: str) -> None:
 @click.option("--pdf", is_flag=True, help="Also convert to PDF with LibreOffice.")
 def build(deal: str, document_id: str | None, no_commit: bool, pdf: bool) -> None:
     """Assemble DEAL's document, commit it as the next round, and redline it against the previous one."""
-    from .build import build as build_document
-    from .redline import summary_line
+    from assembler.assembly.twin import summary_line
+    from assembler.build import build as build_document
 
     workspace = _workspace()
     result = build_document(workspace, deal, document_id, commit=not no_commit, pdf=pdf)
@@ -138,8 +138,8 @@ def build(deal: str, document_id: str | None, no_commit: bool, pdf: bool) -> Non
 @click.option("--to", "new", type=int, help="The newer round (default: the latest).")
 def redline(deal: str, document_id: str | None, old: int | None, new: int | None) -> None:
     """Write the tracked-change redline between two committed rounds of DEAL's document."""
-    from .history import redline_between
-    from .redline import summary_line
+    from assembler.assembly.twin import summary_line
+    from assembler.history import redline_between
 
     workspace = _workspace()
     result = redline_between(workspace, deal, document_id, old, new)
@@ -155,8 +155,8 @@ def history(deal: str) -> None:
     """The audit trail of DEAL from git: every round and what changed in the deal."""
     from rich.console import Console
 
-    from .build import format_change
-    from .history import deal_history
+    from assembler.build import format_change
+    from assembler.history import deal_history
 
     entries = deal_history(_workspace(), deal)
     if not entries:
@@ -196,7 +196,7 @@ def history(deal: str) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def textconv(path: Path) -> None:
     """Print a .docx as plain text (git's textconv for `git diff` of Word files)."""
-    from .pandoc import docx_to_text
+    from assembler.word.pandoc import docx_to_text
 
     click.echo(docx_to_text(path.read_bytes()), nl=False)
 
@@ -209,8 +209,8 @@ def check(deal: str, document_id: str | None, today: dt.datetime | None) -> None
     """Check DEAL against the playbook; write agreements/DEAL/negotiation.md. Exit 1 on a blocking finding."""
     from rich.console import Console
 
-    from .library import Library
-    from .negotiation import deal_state, write_negotiation_report
+    from assembler.check import deal_state, write_negotiation_report
+    from assembler.library.loader import Library
 
     workspace = _workspace()
     state = deal_state(workspace, deal, document_id, today.date() if today else None)
@@ -248,8 +248,9 @@ def status(today: dt.datetime | None) -> None:
     the post-signature items still open on executed deals."""
     from rich.console import Console
 
-    from .negotiation import status_rows, today_from
-    from .signature import open_items_text
+    from assembler.playbook.negotiation import today_from
+    from assembler.signature.after import open_items_text
+    from assembler.status import status_rows
 
     day = today_from(today.date() if today else None)
     rows = status_rows(_workspace(), day)
@@ -295,8 +296,8 @@ def ingest(
     deal: str, file: Path, round_number: int | None, document_id: str | None, received_from: str | None
 ) -> None:
     """Triage a counterparty's returned .docx against the round we sent, and commit it with the report."""
-    from .ingest import ingest as ingest_file
-    from .ingest import summary_lines
+    from assembler.intake.triage import ingest as ingest_file
+    from assembler.intake.triage import summary_lines
 
     workspace = _workspace()
     result = ingest_file(
@@ -322,7 +323,7 @@ def ingest(
 def sign(deal: str, signed_on: dt.datetime, document_id: str | None) -> None:
     """Record DEAL's signature: the signed round committed as executed, the post-signature checklist and the
     internal announcement. Refuses while a pre-signature item, a blocking finding or a signatory is open."""
-    from .signature import sign as sign_document
+    from assembler.signature.gate import sign as sign_document
 
     result = sign_document(_workspace(), deal, signed_on.date(), document_id)
     executed, *companions = result.files
@@ -342,8 +343,8 @@ def sign(deal: str, signed_on: dt.datetime, document_id: str | None) -> None:
 @click.argument("deal")
 def verify(deal: str) -> None:
     """Check DEAL's executed documents: file hash, execution record, round and tags. Exit 1 on a mismatch."""
-    from .signature import SignatureError
-    from .signature import verify as verify_deal
+    from assembler.errors import SignatureError
+    from assembler.signature.verify import verify as verify_deal
 
     problems = []
     for checked in verify_deal(_workspace(), deal):
@@ -361,7 +362,7 @@ def verify(deal: str) -> None:
 @cli.command()
 def schema() -> None:
     """Write the JSON Schemas of deal, clause and model files to schemas/."""
-    from .schema import write_schemas
+    from assembler.library.json_schemas import write_schemas
 
     workspace = _workspace()
     for path in write_schemas(workspace.root / "schemas"):
@@ -371,7 +372,7 @@ def schema() -> None:
 @cli.command("house-style")
 def house_style() -> None:
     """Regenerate clause_library/templates/*.docx (the Word house style) from assembler/house_style.py."""
-    from .house_style import write_templates
+    from assembler.word.house_style import write_templates
 
     workspace = _workspace()
     for path in write_templates(workspace.library_root / "templates"):

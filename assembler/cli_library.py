@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .workspace import Workspace
+from assembler.deals.layout import Workspace
 
 
 def _workspace() -> Workspace:
@@ -37,7 +37,8 @@ def lint(base: str | None) -> None:
     the documents that use the clause; every substantive agreement covers the mandatory checklist; no clause
     contains red-flag language (rules/red-flag-patterns.yaml) unless an allow entry records Legal's review.
     """
-    from .governance import LibraryLintError, lint_workspace
+    from assembler.errors import LibraryLintError
+    from assembler.governance.lint import lint_workspace
 
     report = lint_workspace(_workspace(), base)
     if report.problems:
@@ -66,7 +67,7 @@ def impact(base: str, out_dir: Path | None) -> None:
     clause (the next round will carry the change to the counterparty). Rounds already built with the new
     text are up to date and not listed.
     """
-    from .governance import library_impact
+    from assembler.governance.impact import library_impact
 
     workspace = _workspace()
     report = library_impact(workspace, base, out_dir or workspace.root / "library-impact")

@@ -38,3 +38,19 @@ class RenderError(AssemblerError):
 
 class WorkspaceError(AssemblerError):
     """No workspace, or a path outside it."""
+
+
+class RepositoryError(AssemblerError):
+    """The workspace's git repository is missing, busy or in a state we must not write to."""
+
+
+class IntakeError(AssemblerError):
+    """An untrusted file was rejected."""
+
+
+class SignatureError(AssemblerError):
+    """A signature refused, an executed document touched, or an execution that does not verify."""
+
+
+class LibraryLintError(LibraryError):
+    """`library lint` found problems (one line each)."""

@@ -6,15 +6,16 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from .atomic_write import write_files_atomically
-from .deal import deal_changes
-from .errors import AssemblerError
-from .library import Library
-from .redline import ClauseChange, clause_changes, redline_docx, summary_markdown
-from .repository import Repository
-from .rounds import Round, document_path, redline_path, rounds
-from .validate import choose_document, load_valid_deal
-from .workspace import Workspace
+from assembler.assembly.twin import ClauseChange, clause_changes, summary_markdown
+from assembler.atomic_write import write_files_atomically
+from assembler.deals.contract import deal_changes
+from assembler.deals.layout import Workspace
+from assembler.errors import AssemblerError
+from assembler.library.loader import Library
+from assembler.library.validate import choose_document, load_valid_deal
+from assembler.rounds.git import Repository
+from assembler.rounds.redline import redline_docx
+from assembler.rounds.round import Round, document_path, redline_path, rounds
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,12 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
-from .atomic_write import write_files_atomically
-from .deal import MODEL_IDS, parse_deal
-from .errors import DealError, LibraryError
-from .library import Library
-from .workspace import Workspace
-from .yamlfile import YamlFileError, load_yaml
+from assembler.atomic_write import write_files_atomically
+from assembler.deals.contract import MODEL_IDS, parse_deal
+from assembler.deals.layout import Workspace
+from assembler.errors import DealError, LibraryError
+from assembler.library.loader import Library
+from assembler.yamlfile import YamlFileError, load_yaml
 
 _SECTION_COMMENTS = {
     "partner": "Who we are signing with. tier: platinum | gold | silver | registered",

@@ -93,7 +93,7 @@ DocxodusEngine().run_redline("Northwind Legal", open(old, "rb").read(), body,
 def floor(root: Path) -> float:
     """pandoc + docxtpl + python-redlines on the same content, called directly from a fresh Python process
     (as a hand-written script would: interpreter start and those libraries' imports included)."""
-    from assembler.pandoc import pandoc_path
+    from assembler.word.pandoc import pandoc_path
 
     old = root / "previous.docx"
     old.write_bytes(

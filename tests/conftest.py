@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from assembler.cli import cli
-from assembler.workspace import Workspace
+from assembler.deals.layout import Workspace
 
 REPO = Path(__file__).resolve().parent.parent
 

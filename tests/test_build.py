@@ -8,12 +8,12 @@ from pathlib import Path
 import docx
 import pytest
 
+from assembler.assembly.markdown import money, pct
 from assembler.build import BuildResult, build
-from assembler.library import Library
-from assembler.markdown import money, pct
-from assembler.pandoc import docx_to_text
-from assembler.validate import load_valid_deal
-from assembler.workspace import Workspace
+from assembler.deals.layout import Workspace
+from assembler.library.loader import Library
+from assembler.library.validate import load_valid_deal
+from assembler.word.pandoc import docx_to_text
 
 from .conftest import REPO, copy_workspace, docx_text
 
@@ -114,10 +114,10 @@ def test_preliminary_documents_are_non_binding_with_dated_next_steps(
     text = docx_text(result.docx_path.read_bytes())
     assert "non-binding" in text
     deal = load_valid_deal(Workspace(REPO), EXAMPLES[model_id], LIBRARY)
-    from assembler.assemble import clause_context
+    from assembler.assembly.assemble import clause_context
 
     milestones = clause_context(deal, LIBRARY, LIBRARY.document(document_id))["milestones"]
-    from assembler.markdown import long_date
+    from assembler.assembly.markdown import long_date
 
     for milestone in ("draft_sent", "signature"):
         assert long_date(milestones[milestone]) in text

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from assembler.schema import schema_texts
-from assembler.workspace import Workspace
+from assembler.deals.layout import Workspace
+from assembler.library.json_schemas import schema_texts
 
 from .conftest import REPO, files_under, run_cli
 

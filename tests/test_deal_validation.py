@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from assembler.workspace import Workspace
+from assembler.deals.layout import Workspace
 
 from .conftest import files_under, run_cli
 
@@ -160,7 +160,7 @@ def test_yaml_1_2_scalars_stay_what_they_say(workspace: Workspace) -> None:
     edit_deal(workspace, r"^  term_months: 12$", "  term_months: 017")
     result = run_cli(workspace, "validate", "acme")
     assert result.exit_code == 0, result.stderr
-    from assembler.deal import load_deal
+    from assembler.deals.contract import load_deal
 
     deal = load_deal(workspace.deal_file("acme"), DEAL)
     assert deal.partner.name == "NO"
@@ -170,7 +170,7 @@ def test_yaml_1_2_scalars_stay_what_they_say(workspace: Workspace) -> None:
 def test_money_and_percentages_are_decimals(workspace: Workspace) -> None:
     from decimal import Decimal
 
-    from assembler.deal import load_deal
+    from assembler.deals.contract import load_deal
 
     edit_deal(workspace, r'^  referral_fee_pct: "10"$', "  referral_fee_pct: 10.1")
     deal = load_deal(workspace.deal_file("acme"), DEAL)

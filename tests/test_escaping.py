@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assembler.build import build
-from assembler.deal import _clean_text
-from assembler.workspace import Workspace
+from assembler.deals.contract import _clean_text
+from assembler.deals.layout import Workspace
 
 from .conftest import copy_workspace, docx_paragraphs, run_cli
 from .test_deal_validation import edit_deal

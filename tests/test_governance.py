@@ -9,9 +9,9 @@ import pytest
 
 from assembler.cli import cli
 from assembler.cli_library import library
-from assembler.governance import load_red_flag_patterns
-from assembler.library import Library
-from assembler.workspace import Workspace
+from assembler.deals.layout import Workspace
+from assembler.library.loader import Library
+from assembler.library.patterns import load_red_flag_patterns
 
 from .conftest import REPO, git, run_cli
 from .tracked_changes import changes
@@ -296,7 +296,7 @@ def test_red_flag_patterns_leave_standard_wording_alone() -> None:
 
 def _deals_including(workspace: Workspace, clause_id: str) -> list[str]:
     """The example deals whose stage document includes the clause, worked out from the model files."""
-    from assembler.deal import load_deal
+    from assembler.deals.contract import load_deal
 
     lib = Library(workspace.library_root)
     found = []

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from assembler.intake import IntakeError, open_untrusted
-from assembler.tracked_changes import changes, paragraphs
-from assembler.workspace import Workspace
+from assembler.deals.layout import Workspace
+from assembler.errors import IntakeError
+from assembler.intake.safety import open_untrusted
+from assembler.intake.tracked_changes import changes, paragraphs
 
 from .conftest import files_under, git, run_cli
 from .docx_edits import EditableDocx
@@ -48,7 +49,7 @@ def their_file(ws: Workspace, tmp_path: Path) -> Path:
 
 
 def test_returned_redline_is_triaged_clause_by_clause(sent: Workspace, tmp_path: Path) -> None:
-    from assembler.ingest import ingest
+    from assembler.intake.triage import ingest
 
     path = their_file(sent, tmp_path)
     result = ingest(sent, "acme", path, received_from="Pat Counsel <pat@partner.example>")
@@ -125,7 +126,7 @@ def test_a_file_identical_to_what_we_sent_has_no_changes(sent: Workspace, tmp_pa
 
 
 def test_below_minimum_number_is_critical(sent: Workspace, tmp_path: Path) -> None:
-    from assembler.ingest import ingest
+    from assembler.intake.triage import ingest
 
     doc = EditableDocx((sent.deal_dir("acme") / "co-sell-agreement.docx").read_bytes())
     doc.tracked_replace("for a Sourced Opportunity", "10%", "6%")
@@ -138,7 +139,7 @@ def test_below_minimum_number_is_critical(sent: Workspace, tmp_path: Path) -> No
 
 
 def test_typo_fix_is_acceptable(sent: Workspace, tmp_path: Path) -> None:
-    from assembler.ingest import ingest
+    from assembler.intake.triage import ingest
 
     doc = EditableDocx((sent.deal_dir("acme") / "co-sell-agreement.docx").read_bytes())
     doc.tracked_replace("The appointment is non-exclusive.", "non-exclusive.", "non-exclusive;")
@@ -308,7 +309,7 @@ def test_real_word_files_pass_intake_and_their_tracked_changes_are_read() -> Non
     deleted = [c for c in found if c.kind in ("deletion", "replacement")]
     import lxml.etree as etree
 
-    from assembler.tracked_changes import W, is_mark, text_of
+    from assembler.intake.tracked_changes import W, is_mark, text_of
 
     ins = list(expected.document.iter(f"{{{W}}}ins"))
     dels = list(expected.document.iter(f"{{{W}}}del"))
@@ -328,7 +329,7 @@ def test_real_word_files_pass_intake_and_their_tracked_changes_are_read() -> Non
     ]
     assert inserted and deleted
     # Accept-all of the real redline gives the modified document's text, reject-all the original's.
-    from assembler.tracked_changes import resolved
+    from assembler.intake.tracked_changes import resolved
 
     def texts(root: etree._Element) -> list[str]:
         return [p.text for p in paragraphs(root, set())]
@@ -348,7 +349,7 @@ def test_intake_rejects_without_reading_a_huge_declared_entry() -> None:
 def test_changes_in_tables_and_headers_are_found_and_placed(
     repo_workspace: Workspace, tmp_path: Path
 ) -> None:
-    from assembler.ingest import ingest
+    from assembler.intake.triage import ingest
 
     ws = repo_workspace
     from .test_deal_validation import edit_deal

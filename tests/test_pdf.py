@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from assembler.build import build
-from assembler.pdf import docx_to_pdf, soffice_path
+from assembler.word.libreoffice import docx_to_pdf, soffice_path
 
 from .conftest import copy_workspace
 from .test_build import CASES, EXAMPLES, key_terms

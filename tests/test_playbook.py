@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from assembler.workspace import Workspace
+from assembler.deals.layout import Workspace
 
 from .conftest import run_cli
 from .test_deal_validation import edit_deal
@@ -28,7 +28,7 @@ def messages(ws: Workspace, deal: str = "acme") -> dict[str, str]:
 
 
 def state_of(ws: Workspace, deal: str = "acme", today: str = TODAY):  # type: ignore[no-untyped-def]
-    from assembler.negotiation import deal_state
+    from assembler.check import deal_state
 
     return deal_state(ws, deal, today=dt.date.fromisoformat(today))
 
@@ -278,7 +278,7 @@ def test_status_shows_every_deal_with_its_clock(workspace: Workspace) -> None:
     for cells in rows:
         assert cells[5] == f"day {days[cells[0]]} of 60"
         assert cells[8] == "0"
-    from assembler.negotiation import status_rows
+    from assembler.status import status_rows
 
     rows = {r.deal_id: r for r in status_rows(workspace, dt.date.fromisoformat(TODAY))}
     assert rows["glimmer"].next_milestone is not None

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from assembler.workspace import Workspace
+from assembler.deals.layout import Workspace
 
 
 def build_in_subprocess(workspace: Workspace, hash_seed: str) -> tuple[str, str]:

@@ -12,8 +12,8 @@ import zipfile
 import pytest
 
 from assembler.build import build
-from assembler.pdf import docx_to_pdf, soffice_path
-from assembler.workspace import Workspace
+from assembler.deals.layout import Workspace
+from assembler.word.libreoffice import docx_to_pdf, soffice_path
 
 from .conftest import git, run_cli
 from .test_deal_validation import edit_deal

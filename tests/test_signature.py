@@ -13,7 +13,7 @@ import subprocess
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from assembler.workspace import Workspace
+from assembler.deals.layout import Workspace
 
 from .conftest import git, run_cli
 from .test_deal_validation import edit_deal
@@ -344,9 +344,9 @@ def test_announcement_and_post_signature_checklist_name_the_deal_and_due_dates(
 
 
 def test_post_signature_items_follow_tier_and_terms(workspace: Workspace) -> None:
-    from assembler.library import Library
-    from assembler.signature import after_signature_items
-    from assembler.validate import load_valid_deal
+    from assembler.library.loader import Library
+    from assembler.library.validate import load_valid_deal
+    from assembler.signature.after import after_signature_items
 
     library = Library(workspace.library_root)
     signed_on = dt.date(2026, 11, 20)
@@ -375,8 +375,8 @@ def test_status_shows_executed_deals_with_open_post_signature_items(repo_workspa
         path.read_text() + "    - {item: crm-active-partner, done_by: Sam Rivera, date: 2026-11-21}\n"
     )
 
-    from assembler.negotiation import status_rows
-    from assembler.signature import open_items_text
+    from assembler.signature.after import open_items_text
+    from assembler.status import status_rows
 
     rows = {r.deal_id: r for r in status_rows(ws, dt.date(2026, 11, 22))}
     assert rows["acme"].stage == "executed"
@@ -420,16 +420,12 @@ NASTY = "*Acme* & <Co> \"Q\" 'S' _x_ #1 {{ 7*7 }} {% if x %} \\ [l](u) Ærøskø
     )
 )
 def test_the_announcement_prints_deal_values_as_data(workspace: Workspace, name: str) -> None:
-    from assembler.deal import _clean_text
-    from assembler.library import Library
-    from assembler.markdown import escape
-    from assembler.signature import (
-        after_signature_items,
-        announcement_context,
-        announcement_eml,
-        render_announcement,
-    )
-    from assembler.validate import load_valid_deal
+    from assembler.assembly.markdown import escape
+    from assembler.deals.contract import _clean_text
+    from assembler.library.loader import Library
+    from assembler.library.validate import load_valid_deal
+    from assembler.signature.after import after_signature_items
+    from assembler.signature.announcement import announcement_context, announcement_eml, render_announcement
 
     assume(name.strip())
     name = _clean_text(name)

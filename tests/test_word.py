@@ -13,10 +13,10 @@ import pytest
 from docx.oxml.ns import qn
 
 from assembler.build import build
+from assembler.deals.layout import Workspace
 from assembler.errors import AssemblyError
-from assembler.house_style import CLAUSE_NUM_ID, build_reference, build_shell
-from assembler.pdf import docx_to_pdf, soffice_path
-from assembler.workspace import Workspace
+from assembler.word.house_style import CLAUSE_NUM_ID, build_reference, build_shell
+from assembler.word.libreoffice import docx_to_pdf, soffice_path
 
 from .conftest import REPO, docx_paragraphs, docx_text
 from .test_build import CASES, EXAMPLES, LIBRARY
@@ -77,8 +77,8 @@ def test_list_definition_is_legal_numbering() -> None:
 
 
 def test_cross_references_name_the_section_number(built) -> None:  # type: ignore[no-untyped-def]
-    from assembler.assemble import ClauseRenderer
-    from assembler.validate import load_valid_deal
+    from assembler.assembly.assemble import ClauseRenderer
+    from assembler.library.validate import load_valid_deal
 
     seen = 0
     for (model_id, document_id), result in built.items():
@@ -125,7 +125,7 @@ def test_cover_header_and_signature_page(built, model_id: str, document_id: str)
     instructions = [f.get(qn("w:instr")).strip() for f in footer.iter(qn("w:fldSimple"))]
     assert instructions == ["PAGE", "NUMPAGES"]
     deal = result.assembled  # names from the deal
-    from assembler.validate import load_valid_deal
+    from assembler.library.validate import load_valid_deal
 
     loaded = load_valid_deal(Workspace(REPO), EXAMPLES[model_id], LIBRARY)
     signature_table = document.tables[-1]
@@ -172,7 +172,7 @@ def test_clause_body_cannot_pull_files_or_raw_xml(workspace: Workspace, body: st
 
 
 def test_sub_clause_references_name_the_number_word_gives_them(workspace: Workspace, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from assembler.assemble import subclause_count
+    from assembler.assembly.assemble import subclause_count
 
     clause = workspace.library_root / "clauses" / "referral" / "referral-fees.md"
     clause.write_text(

@@ -12,7 +12,7 @@ import zipfile
 
 from lxml import etree
 
-from assembler.tracked_changes import W, is_mark, resolved, text_of
+from assembler.intake.tracked_changes import W, is_mark, resolved, text_of
 
 
 def _body(docx: bytes) -> etree._Element:

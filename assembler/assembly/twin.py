@@ -1,0 +1,63 @@
+"""Redlines between two rounds: real Word tracked changes (python-redlines, Docxodus engine) and a
+per-clause change summary from the rounds' Markdown twins."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_SECTION = re.compile(
+    r"^(?:# (?P<title>.+?) \{#(?P<id>[a-z0-9-]+)\}|::: \{\.unnumbered #(?P<uid>[a-z0-9-]+)\})$", re.M
+)
+
+
+@dataclass(frozen=True)
+class ClauseChange:
+    clause_id: str
+    title: str
+    kind: str  # changed | inserted | removed
+
+
+def clause_sections(markdown: str) -> dict[str, tuple[str, str]]:
+    """Clause id → (title, text) from an assembled Markdown twin, in document order."""
+    sections: dict[str, tuple[str, str]] = {}
+    matches = list(_SECTION.finditer(markdown))
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(markdown)
+        clause_id = match.group("id") or match.group("uid")
+        title = (match.group("title") or clause_id).replace("\\", "")
+        sections[clause_id] = (title, markdown[match.end() : end].strip())
+    return sections
+
+
+def clause_changes(old_markdown: str, new_markdown: str) -> list[ClauseChange]:
+    old, new = clause_sections(old_markdown), clause_sections(new_markdown)
+    changes = []
+    for clause_id, (title, text) in new.items():
+        if clause_id not in old:
+            changes.append(ClauseChange(clause_id, title, "inserted"))
+        elif old[clause_id][1] != text:
+            changes.append(ClauseChange(clause_id, title, "changed"))
+    changes += [ClauseChange(cid, old[cid][0], "removed") for cid in old if cid not in new]
+    return changes
+
+
+def summary_markdown(document_title: str, old_round: int, new_round: int, changes: list[ClauseChange]) -> str:
+    lines = [f"# {document_title}: changes from round {old_round} to round {new_round}", ""]
+    if not changes:
+        lines.append("No clause text changed.")
+    else:
+        lines += ["| Clause | Change |", "|---|---|"]
+        lines += [f"| {c.title} (`{c.clause_id}`) | {c.kind} |" for c in changes]
+    return "\n".join(lines) + "\n"
+
+
+def summary_line(changes: list[ClauseChange]) -> str:
+    if not changes:
+        return "no clause text changed"
+    parts = []
+    for kind in ("changed", "inserted", "removed"):
+        titles = [c.title for c in changes if c.kind == kind]
+        if titles:
+            parts.append(f"{kind}: {', '.join(titles)}")
+    return "; ".join(parts)

@@ -1,0 +1,78 @@
+"""`check`: one deal's negotiation picture (findings, week plan, positions, ledger) and negotiation.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from assembler.assembly.assemble import assemble
+from assembler.atomic_write import write_files_atomically
+from assembler.deals.layout import Workspace
+from assembler.library.loader import Library
+from assembler.library.validate import choose_document, load_valid_deal
+from assembler.playbook.findings import (
+    Progress,
+    evaluate,
+    rate_positions,
+    week_plan,
+)
+from assembler.playbook.negotiation import DealState, concession_ledger, negotiation_markdown, today_from
+
+
+def _repository(workspace: Workspace) -> Any:
+    from assembler.errors import RepositoryError
+    from assembler.rounds.git import Repository
+
+    try:
+        return Repository(workspace.root)
+    except RepositoryError:
+        return None  # not a repository: no rounds, no ledger
+
+
+def deal_state(
+    workspace: Workspace, deal_id: str, document_id: str | None = None, today: dt.date | None = None
+) -> DealState:
+    """Everything `check` reports about one deal, from the deal file, the library and git."""
+    from assembler.rounds.round import latest_round, rounds
+
+    library = Library(workspace.library_root)
+    deal = load_valid_deal(workspace, deal_id, library)
+    document_id = choose_document(deal, library, document_id)
+    assembled = assemble(deal, deal_id, library, document_id)
+    day = today_from(today)
+    repo = _repository(workspace)
+    found = rounds(repo, deal_id) if repo is not None else []
+    kinds = {r.document_id: library.document(r.document_id).kind for r in found}
+    executed = repo is not None and any(tag.endswith("/executed") for tag in repo.tags(f"{deal_id}/"))
+    progress = Progress(
+        preliminary_rounds=sum(1 for r in found if kinds[r.document_id] == "preliminary"),
+        agreement_rounds=sum(1 for r in found if kinds[r.document_id] == "agreement"),
+        executed=executed,
+    )
+    latest = latest_round(repo, deal_id, document_id) if repo is not None else None
+    history = [
+        (
+            f"{r.document_id} r{r.number}",
+            (repo.read_blob(r.commit, f"agreements/{deal_id}/deal.yaml") or b"").decode(),
+        )
+        for r in found
+    ]
+    findings = evaluate(deal, library, assembled, today=day, progress=progress, first_round=latest is None)
+    return DealState(
+        deal_id,
+        deal,
+        assembled,
+        findings,
+        rate_positions(deal, library),
+        week_plan(deal, library, day, progress),
+        concession_ledger(deal, library, history),
+        progress,
+        latest.number if latest else None,
+        day,
+    )
+
+
+def write_negotiation_report(workspace: Workspace, state: DealState, library: Library) -> str:
+    path = workspace.deal_dir(state.deal_id) / "negotiation.md"
+    write_files_atomically({path: negotiation_markdown(state, library).encode("utf-8")})
+    return workspace.relative(path)

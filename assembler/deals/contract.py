@@ -1,0 +1,434 @@
+"""The deal file contract: `agreements/<deal>/deal.yaml` loaded into strict pydantic models.
+
+Keys listed in DESIGN.md are stable. Money and percentages are `Decimal`; free text is checked for control
+characters (they turn into page breaks in Word) and its whitespace normalised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from assembler.deals.currencies import ISO_4217
+from assembler.errors import DealError
+from assembler.yamlfile import YamlFileError, parse_yaml
+
+DEAL_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+ModelId = Literal[
+    "referral", "co-sell", "reseller", "implementation", "oem", "joint-venture", "technology-alliance"
+]
+
+
+DocumentId = Literal[
+    "loi",
+    "mou",
+    "term-sheet",
+    "referral-agreement",
+    "co-sell-agreement",
+    "reseller-agreement",
+    "implementation-partner-agreement",
+    "oem-license-agreement",
+    "jv-agreement",
+    "partner-alliance-agreement",
+]
+
+
+MODEL_IDS: tuple[str, ...] = get_args(ModelId)
+
+
+DOCUMENT_IDS: tuple[str, ...] = get_args(DocumentId)
+
+
+def check_deal_id(deal_id: str) -> str:
+    """Refuse a deal id that could escape `agreements/` or be read by git as an option."""
+    if not DEAL_ID.fullmatch(deal_id):
+        raise DealError(
+            f"deal id {deal_id!r} is not allowed: use 1-63 lowercase letters, digits and hyphens, "
+            "starting with a letter or digit (e.g. acme or acme-emea)"
+        )
+    return deal_id
+
+
+def _clean_text(value: str) -> str:
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp"):
+            raise ValueError(
+                f"contains the control character U+{ord(char):04X}; write it on one line without "
+                "tabs, line breaks or other control characters"
+            )
+    value = " ".join(value.split())
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_clean_text)]
+
+
+Percent = Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False)]
+
+
+Money = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+
+
+Days = Annotated[int, Field(ge=0, le=3650)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Signatory(Strict):
+    name: Text
+    title: Text
+
+
+class Party(Strict):
+    name: Text
+    entity: Text | None = None
+    address: Text | None = None
+    signatory: Signatory
+
+
+class Partner(Party):
+    tier: Literal["platinum", "gold", "silver", "registered"]
+
+
+class TargetMarkets(Strict):
+    industries: list[Text] = []
+    geographies: list[Text] = []
+
+
+class DealRegistration(Strict):
+    registration_window_business_days: Annotated[int, Field(ge=1, le=60)] = 5
+    protection_days: Annotated[int, Field(ge=1, le=730)] = 90
+    approval_sla_business_hours: Annotated[int, Field(ge=1, le=720)] = 48
+
+
+class NonCompete(Strict):
+    scope: Text
+    covers_core_product: bool = False
+
+
+class ResellerTerms(Strict):
+    discount_pct: Percent
+    minimum_annual_commitment: Money
+    territory: Text
+    payment_net_days: Days = 30
+
+
+class ImplementationTerms(Strict):
+    min_certified_individuals: Annotated[int, Field(ge=1, le=10000)]
+    csat_minimum: Annotated[Decimal, Field(ge=0, le=10, allow_inf_nan=False)]
+    methodology: Text
+    services_rate_range: Text | None = None
+
+
+class OemTerms(Strict):
+    royalty_pct: Percent | None = None
+    licence_fee: Money | None = None
+    minimum_annual_royalty: Money | None = None
+    licensed_product: Text
+    partner_product: Text
+    reporting_days: Days = 30
+
+    @model_validator(mode="after")
+    def _one_fee_basis(self) -> OemTerms:
+        if (self.royalty_pct is None) == (self.licence_fee is None):
+            raise ValueError("set exactly one of royalty_pct or licence_fee")
+        return self
+
+
+class EquitySplit(Strict):
+    company_pct: Percent
+    partner_pct: Percent
+
+    @model_validator(mode="after")
+    def _sums_to_100(self) -> EquitySplit:
+        if self.company_pct + self.partner_pct != 100:
+            raise ValueError(
+                f"company_pct + partner_pct must be 100, not {self.company_pct + self.partner_pct}"
+            )
+        return self
+
+
+class RevenueSplit(Strict):
+    company_sourced_pct: Percent
+    partner_sourced_pct: Percent
+    joint_sourced_pct: Percent
+
+
+class JointVentureTerms(Strict):
+    structure: Literal["newco-llc", "contractual", "dedicated-practice"]
+    equity_split: EquitySplit
+    board_seats_company: Annotated[int, Field(ge=1, le=20)]
+    board_seats_partner: Annotated[int, Field(ge=1, le=20)]
+    deadlock_resolution: Text = "referral to an independent arbitrator"
+    revenue_split: RevenueSplit
+    exit_notice_months: Annotated[int, Field(ge=1, le=60)] = 12
+    right_of_first_refusal: bool = True
+    non_compete_scope: Text
+
+
+class Terms(Strict):
+    governing_law: Text
+    arbitration_seat: Text | None = None
+    currency: str
+    term_months: Annotated[int, Field(ge=1, le=240)]
+    auto_renewal: bool = True
+    renewal_notice_days: Days = 60
+    renewal_performance_minimum: Money | None = None
+    liability_cap_months: Annotated[int, Field(ge=1, le=120)] | Literal["uncapped"]
+    exclusivity: Literal["none", "vertical", "broad"]
+    exclusivity_scope: Text | None = None
+    exclusivity_months: Annotated[int, Field(ge=1, le=120)] | None = None
+    payment_net_days: Days = 30
+    payment_trigger: Text = "the Customer's payment of the first invoice"
+    referral_fee_pct: Percent | None = None
+    influenced_fee_pct: Percent | None = None
+    referral_fee_cap: Money | None = None
+    clawback_days: Days | None = None
+    qualifying_close_days: Days | None = None
+    deal_registration: DealRegistration | None = None
+    cure_period_days: Days = 30
+    termination_convenience_days: Days = 90
+    non_solicitation_months: Annotated[int, Field(ge=0, le=60)] = 12
+    escalation_business_days: Days = 10
+    jointly_developed_ip: Literal["joint", "company", "partner", "each-own-contribution"] = "joint"
+    mfn_pricing: bool = False
+    partner_audit_of_customer_list: bool = False
+    non_compete: NonCompete | None = None
+    mdf_amount: Money | None = None
+    reseller: ResellerTerms | None = None
+    implementation: ImplementationTerms | None = None
+    oem: OemTerms | None = None
+    joint_venture: JointVentureTerms | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_4217(cls, value: str) -> str:
+        if value not in ISO_4217:
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. USD, EUR, GBP)")
+        return value
+
+    @model_validator(mode="after")
+    def _exclusivity_needs_scope(self) -> Terms:
+        if self.exclusivity != "none" and self.exclusivity_scope is None:
+            raise ValueError(
+                f"exclusivity is {self.exclusivity!r}: state its precise scope in terms.exclusivity_scope"
+            )
+        return self
+
+
+PositionValue = Decimal | int | Text
+
+
+class Positions(Strict):
+    ideal: dict[str, PositionValue] = {}
+    target: dict[str, PositionValue] = {}
+    minimum: dict[str, PositionValue] = {}
+    batna: Batna | None = None
+
+    @field_validator("ideal", "target", "minimum")
+    @classmethod
+    def _known_terms(cls, value: dict[str, Any]) -> dict[str, Any]:
+        known = term_paths()
+        for key in value:
+            if key not in known:
+                raise ValueError(f"{key!r} is not a term under `terms` (e.g. referral_fee_pct)")
+        return value
+
+
+class Batna(Strict):
+    description: Text
+    strength: Literal["high", "medium", "low"]
+
+
+class Approval(Strict):
+    role: Literal["CPO", "Legal", "Finance"]
+    name: Text
+    date: dt.date
+    covers: list[Text] = []
+
+
+class Ask(Strict):
+    kind: Literal[
+        "higher-referral-fee",
+        "exclusivity",
+        "no-client-names",
+        "own-template",
+        "long-approval",
+        "go-direct",
+        "other",
+    ]
+    detail: Text | None = None
+
+
+ChecklistItemId = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+
+
+class Confirmation(Strict):
+    """A pre-signature checklist item confirmed (ids: clause_library/checklists/pre-signature.yaml)."""
+
+    item: ChecklistItemId
+    confirmed_by: Text
+    date: dt.date
+
+
+class Completion(Strict):
+    """A post-signature checklist item done (ids: clause_library/checklists/post-signature.yaml)."""
+
+    item: ChecklistItemId
+    done_by: Text
+    date: dt.date
+
+
+class SignatureRecord(Strict):
+    """The signature checklists as worked through (playbook 5.1), and the partner account manager."""
+
+    pre_signature: list[Confirmation] = []
+    post_signature: list[Completion] = []
+    pam: Text | None = None
+
+
+class Deal(Strict):
+    """One deal: who, which partnership model, which document next, and the commercial terms."""
+
+    partner: Partner
+    company: Party
+    model: ModelId
+    stage: DocumentId
+    mutual_interest_date: dt.date
+    effective_date: dt.date | None = None
+    target_markets: TargetMarkets = TargetMarkets()
+    terms: Terms
+    positions: Positions = Positions()
+    approvals: list[Approval] = []
+    asks: list[Ask] = []
+    signature: SignatureRecord | None = None
+
+
+Positions.model_rebuild()
+
+
+def term_paths(model: type[BaseModel] = Terms, prefix: str = "") -> set[str]:
+    """Every dotted path under `terms` (for positions and per-model rules)."""
+    paths: set[str] = set()
+    for name, field in model.model_fields.items():
+        path = prefix + name
+        paths.add(path)
+        for arg in (field.annotation, *get_args(field.annotation)):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                paths |= term_paths(arg, path + ".")
+    return paths
+
+
+def term_value(terms: Terms, path: str) -> Any:
+    """The value at a dotted path under `terms`, or None when a part of it is not set."""
+    value: Any = terms
+    for part in path.split("."):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value
+
+
+_MESSAGES = {
+    "missing": "required",
+    "extra_forbidden": "unknown key (check the spelling; see schemas/deal.schema.json)",
+}
+
+
+def _format_error(err: Any) -> tuple[str, str]:
+    loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith(("function-", "constrained-")))
+    loc = re.sub(r"\.(int|decimal|str|literal\[[^\]]*\]|[A-Z][A-Za-z]+)\b", "", loc)
+    msg = _MESSAGES.get(err["type"]) or err["msg"].removeprefix("Value error, ")
+    if err["type"].startswith("date_"):
+        reason = err.get("ctx", {}).get("error", "")
+        msg = "not a valid date; write YYYY-MM-DD" + (f" ({reason})" if reason else "")
+    return loc or "(top level)", msg
+
+
+def parse_deal(data: Any, source: str) -> Deal:
+    """Validate parsed YAML data; all problems are reported at once, one line each."""
+    if not isinstance(data, dict):
+        raise DealError(f"{source}: expected a mapping of keys (partner, company, model, ...), got {data!r}")
+    try:
+        return Deal.model_validate(data)
+    except ValidationError as exc:
+        lines: list[str] = []
+        for err in exc.errors():
+            loc, msg = _format_error(err)
+            line = f"{source}: {loc}: {msg}"
+            if line not in lines:
+                lines.append(line)
+        raise DealError("\n".join(lines)) from None
+
+
+def read_deal_file(path: Path, source: str) -> bytes:
+    try:
+        data = path.read_bytes()
+        data.decode("utf-8")
+    except FileNotFoundError:
+        raise DealError(f"{source}: no such deal file; create it with `assembler new`") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DealError(f"{source}: cannot read ({exc})") from None
+    return data
+
+
+def load_deal(path: Path, source: str) -> Deal:
+    """Read and validate a deal file; `source` is how errors name it (a workspace-relative path)."""
+    return parse_deal_text(read_deal_file(path, source).decode("utf-8"), source)
+
+
+def parse_deal_text(text: str, source: str) -> Deal:
+    try:
+        data = parse_yaml(text, source)
+    except YamlFileError as exc:
+        raise DealError(str(exc)) from None
+    return parse_deal(data, source)
+
+
+def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    """{"terms": {"a": 1}} → {"terms.a": 1}; lists are compared whole."""
+    if isinstance(data, dict):
+        flat: dict[str, Any] = {}
+        for key, value in data.items():
+            flat.update(flatten(value, f"{prefix}{key}."))
+        return flat
+    return {prefix.rstrip("."): data}
+
+
+def deal_changes(old_text: str | None, new_text: str) -> list[tuple[str, Any, Any]]:
+    """(key path, old value, new value) for every value that differs; None stands for "not set"."""
+
+    def load(text: str | None) -> dict[str, Any]:
+        if not text:
+            return {}
+        try:
+            return flatten(parse_yaml(text, "deal.yaml") or {})
+        except YamlFileError:
+            return {}
+
+    old, new = load(old_text), load(new_text)
+    return [
+        (key, old.get(key), new.get(key))
+        for key in sorted(old.keys() | new.keys())
+        if old.get(key) != new.get(key)
+    ]

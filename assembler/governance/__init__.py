@@ -1,0 +1,1 @@
+"""Governance of the clause library: template analysis, `library lint` and `library impact`."""

@@ -1,0 +1,263 @@
+"""`library impact`: clauses changed since a base revision, the deals they reach, and a redline per clause."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assembler.errors import DealError, LibraryError
+from assembler.governance.revisions import clause_text, clauses_in_tree, resolve_base
+from assembler.library.loader import Clause, Library, read_clauses, work_tree_clause_files
+from assembler.library.patterns import _JINJA_TAG
+
+if TYPE_CHECKING:
+    from assembler.deals.layout import Workspace
+    from assembler.rounds.git import Repository
+
+
+_JINJA_RUN = re.compile(rf"(?:{_JINJA_TAG.pattern})+", re.S)  # adjacent tags: one code span, not ``
+
+
+@dataclass(frozen=True)
+class LibraryChange:
+    """A clause whose text differs between the base revision and the work tree."""
+
+    clause_id: str
+    title: str
+    old_version: int | None  # None: added since the base
+    new_version: int | None  # None: removed since the base
+
+    @property
+    def label(self) -> str:
+        if self.old_version is None:
+            return f"new, version {self.new_version}"
+        if self.new_version is None:
+            return f"removed (was version {self.old_version})"
+        return f"version {self.old_version} \u2192 {self.new_version}"
+
+    @property
+    def redline_name(self) -> str:
+        old = f"v{self.old_version}" if self.old_version is not None else "new"
+        new = f"v{self.new_version}" if self.new_version is not None else "removed"
+        return f"{self.clause_id}.{old}-{new}.docx"
+
+
+@dataclass(frozen=True)
+class DealImpact:
+    """A deal document that includes a changed clause and does not yet have a round with its new text."""
+
+    deal_id: str
+    document_id: str
+    clause_id: str
+    round: int | None  # the document's latest round, None when it has none yet
+    round_version: int | None  # the clause version that round used; None when it predates the clause
+
+    @property
+    def status(self) -> str:
+        if self.round is None:
+            return "no round yet"
+        if self.round_version is None:
+            return f"round {self.round} predates the clause"
+        return f"round {self.round} used version {self.round_version}"
+
+
+@dataclass(frozen=True)
+class ImpactReport:
+    base: str
+    base_commit: str
+    changes: list[LibraryChange]
+    deals: list[DealImpact]
+    redlines: dict[str, Path]  # clause id → its redline
+    summary: Path
+    warnings: list[str]
+
+
+def library_changes(base: dict[str, Clause], current: dict[str, Clause]) -> list[LibraryChange]:
+    changes = []
+    for clause_id in sorted(base.keys() | current.keys()):
+        old, new = base.get(clause_id), current.get(clause_id)
+        if old is not None and new is not None and clause_text(old) == clause_text(new):
+            continue
+        title = (new or old).meta.title  # type: ignore[union-attr]
+        changes.append(
+            LibraryChange(
+                clause_id,
+                title,
+                old.meta.version if old else None,
+                new.meta.version if new else None,
+            )
+        )
+    return changes
+
+
+def affected_deals(
+    workspace: Workspace,
+    repo: Repository,
+    library: Library,
+    current: dict[str, Clause],
+    changes: list[LibraryChange],
+) -> tuple[list[DealImpact], list[str]]:
+    """Deal documents that include a changed clause: the latest committed round of each document (from its
+    Markdown twin) and the document the deal's stage builds next (from the model). A round whose library
+    already held the new text is up to date and left out. Returns the impacts and warnings."""
+    from assembler.assembly.twin import clause_sections
+    from assembler.deals.contract import load_deal
+    from assembler.rounds.round import Round, document_path, rounds
+
+    order = [c.clause_id for c in changes]
+    changed = set(order)
+    new_text = {cid: clause_text(current[cid]) for cid in changed if cid in current}
+    at_tree = functools.cache(lambda tree: clauses_in_tree(repo, tree, ""))
+    impacts: list[DealImpact] = []
+    warnings: list[str] = []
+    for deal_id in workspace.deal_ids():
+        source = f"agreements/{deal_id}/deal.yaml"
+        try:
+            deal = load_deal(workspace.deal_file(deal_id), source)
+        except DealError:
+            warnings.append(
+                f"{source} is not valid, so its impact is unknown; run `assembler validate {deal_id}`"
+            )
+            continue
+        latest: dict[str, Round] = {}
+        for found in rounds(repo, deal_id):
+            if found.document_id not in latest or found.number > latest[found.document_id].number:
+                latest[found.document_id] = found
+        sequence = list(library.model(deal.model).documents)
+        documents = sorted(
+            {deal.stage, *latest}, key=lambda d: (sequence.index(d) if d in sequence else 99, d)
+        )
+        for document_id in documents:
+            included: set[str] = set()
+            last = latest.get(document_id)
+            if last is not None:
+                twin = repo.read_blob(last.commit, document_path(deal_id, document_id, "md")) or b""
+                included |= clause_sections(twin.decode("utf-8")).keys() & changed
+            if document_id == deal.stage and document_id in sequence:
+                included |= set(library.clause_ids(deal.model, document_id)) & changed
+            for clause_id in sorted(included, key=order.index):
+                if last is None:
+                    impacts.append(DealImpact(deal_id, document_id, clause_id, None, None))
+                    continue
+                used = at_tree(last.library_tree).get(clause_id)
+                if used is not None and clause_text(used) == new_text.get(clause_id):
+                    continue
+                version = used.meta.version if used is not None else None
+                impacts.append(DealImpact(deal_id, document_id, clause_id, last.number, version))
+    return impacts, warnings
+
+
+def _literal_jinja(match: re.Match[str]) -> str:
+    tags = " ".join(match.group(0).split())
+    return f"`` {tags} ``" if "`" in tags else f"`{tags}`"
+
+
+def clause_review_markdown(clause: Clause | None) -> str:
+    """A clause as Legal reviews it: its heading with the version, the body and each fallback wording, with
+    Jinja tags shown literally (as code) so every branch of the template is visible."""
+    if clause is None:
+        return "(no clause)\n"
+    meta = clause.meta
+
+    def show(text: str) -> str:
+        return _JINJA_RUN.sub(_literal_jinja, text.strip("\n"))
+
+    parts = [f"# {meta.title} (version {meta.version}) {{#{meta.id}}}", "", show(clause.body)]
+    for fallback in meta.fallbacks:
+        parts += [
+            "",
+            "::: {.fallback}",
+            f"**Fallback {fallback.id}.** {fallback.use_when}",
+            "",
+            show(fallback.text),
+        ]
+        parts += [":::"]
+    return "\n".join(parts) + "\n"
+
+
+def clause_redline(old: Clause | None, new: Clause | None, library: Library, when: dt.datetime) -> bytes:
+    """Tracked changes from the old clause to the new one, in the house style, authored by the legal team."""
+    from importlib import resources
+
+    from assembler.rounds.redline import redline_docx
+    from assembler.word.package import DRAFT_MARKING, PARTIES_MARKING, read_parts, replace_text, write_package
+    from assembler.word.pandoc import markdown_to_docx
+    from assembler.word.render import epoch_of
+
+    reference = library.root / "templates" / "reference.docx"
+    if not reference.exists():
+        raise LibraryError("clause_library/templates/reference.docx is missing; run `make house-style`")
+    shown = new or old
+    assert shown is not None
+    # Both sides carry the same header and footer, so the only tracked changes are the clause's own.
+    markings = {
+        DRAFT_MARKING: f"Clause library review \u2014 {shown.meta.title} ({shown.id}) \u2014 Confidential",
+        PARTIES_MARKING: library.config.company.name,
+    }
+
+    def render(clause: Clause | None, lua_filter: Path) -> bytes:
+        body = markdown_to_docx(clause_review_markdown(clause), reference, epoch_of(when.date()), lua_filter)
+        parts = read_parts(body)
+        for name in [n for n in parts if re.fullmatch(r"word/(header|footer)\d*\.xml", n)]:
+            for marker, text in markings.items():
+                parts[name] = replace_text(parts[name], marker, text)
+        return write_package(parts, when.date())
+
+    with resources.as_file(resources.files("assembler.word") / "clause_styles.lua") as lua_filter:
+        old_docx, new_docx = render(old, lua_filter), render(new, lua_filter)
+    return redline_docx(old_docx, new_docx, library.config.legal_team, when)
+
+
+def impact_markdown(report: ImpactReport) -> str:
+    lines = [f"# Clause library changes since {report.base} ({report.base_commit[:12]})", ""]
+    if not report.changes:
+        return "\n".join([*lines, "No clause text changed."]) + "\n"
+    lines += ["| Clause | Version | Redline |", "|---|---|---|"]
+    lines += [f"| {c.title} (`{c.clause_id}`) | {c.label} | {c.redline_name} |" for c in report.changes]
+    lines += ["", "## Deals", ""]
+    if not report.deals:
+        lines.append("No deal document includes a changed clause.")
+    else:
+        lines += ["| Deal | Document | Clause | Latest round |", "|---|---|---|---|"]
+        lines += [f"| {d.deal_id} | {d.document_id} | `{d.clause_id}` | {d.status} |" for d in report.deals]
+    return "\n".join(lines) + "\n"
+
+
+def library_impact(workspace: Workspace, base: str, out_dir: Path) -> ImpactReport:
+    """Clauses changed since `base`, the deals they reach, and per clause a redline (written to `out_dir`,
+    with an impact.md summary)."""
+    from assembler.atomic_write import write_files_atomically
+    from assembler.rounds.git import Repository
+
+    library = Library(workspace.library_root)
+    repo = Repository(workspace.root)
+    base_commit = resolve_base(repo, base)
+    current, problems = read_clauses(work_tree_clause_files(library))
+    if problems:
+        raise LibraryError(f"{problems[0]} (run `assembler library lint`)")
+    previous = clauses_in_tree(repo, base_commit)
+    changes = library_changes(previous, current)
+    deals, warnings = affected_deals(workspace, repo, library, current, changes)
+    when = dt.datetime.fromisoformat(repo.commit_info("HEAD").date)
+    outputs = {
+        out_dir / change.redline_name: clause_redline(
+            previous.get(change.clause_id), current.get(change.clause_id), library, when
+        )
+        for change in changes
+    }
+    report = ImpactReport(
+        base,
+        base_commit,
+        changes,
+        deals,
+        {c.clause_id: out_dir / c.redline_name for c in changes},
+        out_dir / "impact.md",
+        warnings,
+    )
+    outputs[report.summary] = impact_markdown(report).encode("utf-8")
+    write_files_atomically(outputs)
+    return report

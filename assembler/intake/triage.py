@@ -1,0 +1,468 @@
+"""`ingest`: a counterparty's returned draft, triaged clause by clause against the round we sent.
+
+Stages: safe intake (intake.py) → the round we sent, from git → tracked changes of every part, with their
+claimed authors and dates → untracked ("stealth") edits: their file with every change rejected, compared
+with what we sent → each change mapped to its clause and classified critical / negotiable / acceptable from
+library data → the report and the received file, committed together with trailers.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import string
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+from assembler.assembly.markdown import as_text
+from assembler.assembly.twin import clause_sections
+from assembler.atomic_write import write_files_atomically
+from assembler.deals.contract import Deal, Strict
+from assembler.deals.layout import Workspace
+from assembler.errors import AssemblerError
+from assembler.intake.safety import hardened_parser, open_untrusted
+from assembler.intake.tracked_changes import Change, changes, paragraphs, resolved
+from assembler.library.loader import Clause, Library
+from assembler.library.patterns import RedFlagPattern, load_red_flag_patterns
+from assembler.library.validate import choose_document, load_valid_deal
+from assembler.playbook.findings import PositionRating, rate_positions
+from assembler.word.house_style import COVER_BOOKMARK, SIGNATURE_BOOKMARK
+
+Class = Literal["critical", "negotiable", "acceptable"]
+
+
+CLASS_ORDER = {"critical": 0, "negotiable": 1, "acceptable": 2}
+
+
+PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml")
+
+
+class TriageRules(Strict):
+    removal_patterns: list[RedFlagPattern]
+    mandatory_deletion_min_words: int
+    typo_max_changed_characters: int
+    commercial_checklist_prefixes: list[str]
+    responses: dict[str, str]
+
+
+@dataclass(frozen=True)
+class TriageItem:
+    place: str  # the clause (or page) title
+    clause_id: str
+    kind: str
+    before: str
+    after: str
+    klass: Class
+    reason: str
+    response: str
+    claimed: str  # the authors and dates the file claims (not trusted)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    deal_id: str
+    document_id: str
+    round_number: int
+    items: list[TriageItem]
+    report_path: Path
+    received_path: Path
+    commit: str | None
+    identical: bool
+
+
+_TYPOGRAPHIC = str.maketrans(
+    {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\u00a0": " "}
+)
+
+
+def plain_quotes(text: str) -> str:
+    """Curly quotes, dashes and no-break spaces as ASCII: Word and our renderer curl them, patterns do not."""
+    return text.translate(_TYPOGRAPHIC)
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+def _snippet(before: str, after: str, limit: int = 160) -> str:
+    """What changed, as `−old +new` word runs (the whole paragraph is in the received file)."""
+    old, new = _words(before), _words(after)
+    pieces = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag in ("replace", "delete"):
+            pieces.append("\u2212\u201c" + " ".join(old[i1:i2]) + "\u201d")
+        if tag in ("replace", "insert"):
+            pieces.append("+\u201c" + " ".join(new[j1:j2]) + "\u201d")
+    text = " ".join(pieces) or "(formatting only)"
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def _removed_and_added(before: str, after: str) -> tuple[str, str]:
+    old, new = _words(before), _words(after)
+    removed, added = [], []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag in ("replace", "delete"):
+            removed += old[i1:i2]
+        if tag in ("replace", "insert"):
+            added += new[j1:j2]
+    return " ".join(removed), " ".join(added)
+
+
+def _is_typo(before: str, after: str, limit: int) -> bool:
+    def bare(text: str) -> str:
+        return "".join(c for c in text.lower() if c not in string.punctuation and not c.isspace())
+
+    a, b = bare(before), bare(after)
+    if a == b:
+        return True  # punctuation, spacing or case only
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    changed = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal")
+    has_digits = any(
+        c.isdigit() for c in _removed_and_added(before, after)[0] + _removed_and_added(before, after)[1]
+    )
+    return changed <= limit and not has_digits  # a changed number is never a typo
+
+
+class Triage:
+    """Classifies changes with the library's rules and the deal's positions."""
+
+    def __init__(self, library: Library, deal: Deal, clauses: dict[str, Clause]) -> None:
+        self.library, self.deal, self.clauses = library, deal, clauses
+        self.rules = library.data_file(TriageRules, "rules/triage.yaml")
+        self.red_flags = load_red_flag_patterns(library).patterns
+        self.removals = self.rules.removal_patterns
+        self.ratings = {r.term: r for r in rate_positions(deal, library)}
+        model_dir = f"clause_library/clauses/{deal.model}/"
+        self.commercial = {
+            cid
+            for cid, c in clauses.items()
+            if str(c.path).startswith(model_dir)
+            or any(item.startswith(tuple(self.rules.commercial_checklist_prefixes)) for item in c.meta.covers)
+            or cid == "deal-registration"
+        }
+
+    def respond(self, key: str, **values: str) -> str:
+        return self.rules.responses[key].format(**values)
+
+    def classify(self, change: Change) -> tuple[Class, str, str]:
+        change = replace(change, before=plain_quotes(change.before), after=plain_quotes(change.after))
+        removed, added = _removed_and_added(change.before, change.after)
+        clause = self.clauses.get(change.place)
+        for pattern in self.red_flags:
+            if pattern.search(added) and not pattern.search(change.before):
+                reason = f"red-flag language introduced ({pattern.rule}: {pattern.description or pattern.id})"
+                return "critical", reason, self.respond("red_flag", reason=reason)
+        for pattern in self.removals:
+            if pattern.search(removed) and not pattern.search(change.after):
+                reason = f"{pattern.description} ({pattern.rule})"
+                return "critical", reason, self.respond("red_flag", reason=reason)
+        below = self._below_minimum(removed, added)
+        if below is not None:
+            reason = f"{below.term} moved below our minimum ({as_text(below.minimum)})"
+            return (
+                "critical",
+                reason,
+                self.respond("below_minimum", reason=reason, target=as_text(below.target)),
+            )
+        # A moved paragraph is still in the document: it is not a deletion.
+        removes_text = change.kind != "move" and len(_words(added)) < len(_words(removed)) // 2
+        if (
+            clause is not None
+            and clause.meta.covers
+            and removes_text
+            and len(_words(removed)) >= self.rules.mandatory_deletion_min_words
+        ):
+            items = ", ".join(clause.meta.covers)
+            return (
+                "critical",
+                f"mandatory provision deleted ({items})",
+                self.respond("mandatory_deleted", items=items),
+            )
+        if change.kind in ("formatting", "paragraph-mark"):
+            return "acceptable", "formatting only", self.respond("acceptable")
+        if change.kind != "move" and _is_typo(
+            change.before, change.after, self.rules.typo_max_changed_characters
+        ):
+            return "acceptable", "typo, punctuation or spacing", self.respond("acceptable")
+        if change.kind == "move":
+            direction = "out of" if change.before else "into"
+            return "negotiable", f"paragraph moved {direction} this clause", self.respond("negotiable")
+        if clause is not None and clause.meta.fallbacks:
+            fallback = clause.meta.fallbacks[0]
+            reason = "change to a clause with approved fallback wording"
+            return (
+                "negotiable",
+                reason,
+                self.respond("fallback", fallback=fallback.id, use_when=fallback.use_when),
+            )
+        if change.place in self.commercial:
+            return "negotiable", "change to commercial terms", self.respond("negotiable")
+        return "negotiable", "substantive wording change", self.respond("negotiable")
+
+    def _below_minimum(self, removed: str, added: str) -> PositionRating | None:
+        """A number of ours replaced by one that rates below the minimum of the term it states."""
+        numbers = re.findall(r"\d[\d,]*(?:\.\d+)?", added)
+        for rating in self.ratings.values():
+            if not isinstance(rating.value, int | Decimal) or isinstance(rating.value, bool):
+                continue  # only numbers can be "below" by a changed figure
+            ours = as_text(rating.value)
+            if not re.search(rf"(?<![\d.]){re.escape(ours)}(?![\d])", removed):
+                continue
+            for number in numbers:
+                try:
+                    candidate = type(rating.value)(number.replace(",", ""))
+                except (ValueError, ArithmeticError):
+                    continue
+                moved = self.deal.model_copy(deep=True)
+                _set_term(moved, rating.term, candidate)
+                new_rating = {r.term: r for r in rate_positions(moved, self.library)}[rating.term]
+                if new_rating.rating == "below":
+                    return new_rating
+        return None
+
+
+def _set_term(deal: Deal, path: str, value: object) -> None:
+    parts = path.split(".")
+    holder: object = deal.terms
+    for part in parts[:-1]:
+        holder = getattr(holder, part)
+    object.__setattr__(holder, parts[-1], value)  # a private copy; models are frozen
+
+
+def _place_titles(markdown: str) -> dict[str, str]:
+    titles = {cid: title for cid, (title, _) in clause_sections(markdown).items()}
+    titles[COVER_BOOKMARK] = "Cover page"
+    titles[SIGNATURE_BOOKMARK] = "Signature page"
+    titles[""] = "Start of document"
+    return titles
+
+
+def _stealth_edits(ours: dict[str, object], theirs: dict[str, object], anchors: set[str]) -> list[Change]:
+    """Differences between what we sent and their file with every tracked change rejected."""
+    found = []
+    for part in sorted(set(ours) | set(theirs)):
+        our_root, their_root = ours.get(part), theirs.get(part)
+        mine = list(paragraphs(our_root, anchors)) if our_root is not None else []
+        rejected = resolved(their_root, accept=False) if their_root is not None else None
+        yours = list(paragraphs(rejected, anchors)) if rejected is not None else []
+        matcher = difflib.SequenceMatcher(
+            None, [p.text for p in mine], [p.text for p in yours], autojunk=False
+        )
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                continue
+            place = mine[i1].place if i1 < i2 else (yours[j1].place if j1 < j2 else "")
+            before = "\n".join(p.text for p in mine[i1:i2])
+            after = "\n".join(p.text for p in yours[j1:j2])
+            found.append(Change("untracked", place, before, after, ("(not tracked)",), ("-",), part))
+    return found
+
+
+def ingest(
+    workspace: Workspace,
+    deal_id: str,
+    file: Path,
+    *,
+    round_number: int | None = None,
+    document_id: str | None = None,
+    received_from: str | None = None,
+    commit: bool = True,
+) -> IngestResult:
+    """Triage a returned .docx against the round we sent; store the file and the report as one commit."""
+    from assembler.rounds.git import Repository
+    from assembler.rounds.round import document_path, find_round, latest_round
+
+    library = Library(workspace.library_root)
+    deal = load_valid_deal(workspace, deal_id, library)
+    document_id = choose_document(deal, library, document_id)
+    label = file.name
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise AssemblerError(f"{file}: cannot read ({exc.strerror})") from None
+    package = open_untrusted(data, label)  # rejects before anything is written or parsed further
+
+    repo = Repository(workspace.root, library.config.commit_identity)
+    sent = (
+        find_round(repo, deal_id, document_id, round_number)
+        if round_number
+        else latest_round(repo, deal_id, document_id)
+    )
+    if sent is None:
+        which = f"round {round_number}" if round_number else "any round"
+        raise AssemblerError(
+            f"{deal_id}/{document_id}: there is no {which} to compare with; build and send one first"
+        )
+    our_docx = repo.read_blob(sent.commit, document_path(deal_id, document_id)) or b""
+    our_markdown = (repo.read_blob(sent.commit, document_path(deal_id, document_id, "md")) or b"").decode(
+        "utf-8"
+    )
+    titles = _place_titles(our_markdown)
+    anchors = set(titles) - {""}
+    identical = data == our_docx
+
+    items: list[TriageItem] = []
+    if not identical:
+        import lxml.etree as etree
+
+        from assembler.word.package import read_parts
+
+        our_parts = {
+            name: etree.fromstring(content, hardened_parser())
+            for name, content in read_parts(our_docx).items()
+            if PARTS.fullmatch(name)
+        }
+        triage = Triage(
+            library, deal, {cid: library.clauses[cid] for cid in titles if cid in library.clauses}
+        )
+        found: list[Change] = []
+        for part, root in sorted(package.xml.items()):
+            found += changes(root, part, anchors)
+        found += _stealth_edits(our_parts, package.xml, anchors)
+        for change in found:
+            if change.kind == "untracked":
+                klass: Class = "critical"
+                reason = "untracked edit (the text differs from what we sent with no tracked change)"
+                response = triage.respond("stealth")
+            else:
+                klass, reason, response = triage.classify(change)
+            claimed = ", ".join(change.authors) + (
+                " on " + ", ".join(change.dates) if change.dates != ("-",) else ""
+            )
+            where = titles.get(change.place, change.place)
+            if change.part != "word/document.xml":
+                where += f" ({change.part.removeprefix('word/').removesuffix('.xml')})"
+            items.append(
+                TriageItem(
+                    where,
+                    change.place,
+                    change.kind,
+                    change.before,
+                    change.after,
+                    klass,
+                    reason,
+                    response,
+                    claimed,
+                )
+            )
+        items.sort(key=lambda i: CLASS_ORDER[i.klass])
+
+    triage_dir = workspace.deal_dir(deal_id) / "triage"
+    stem = f"{document_id}.r{sent.number}-counterparty"
+    report_path, received_path = triage_dir / f"{stem}.md", triage_dir / f"{stem}.docx"
+    sender = received_from or _claimed_authors(items) or "unknown"
+    sha = hashlib.sha256(data).hexdigest()
+    report = triage_markdown(
+        library.document(document_id).title, deal_id, sent.number, label, sender, sha, items, identical
+    )
+    files = {
+        workspace.relative(received_path): data,
+        workspace.relative(report_path): report.encode("utf-8"),
+    }
+    commit_sha = None
+    if commit:
+        from assembler.rounds.round import commit_time
+
+        message = (
+            "\n".join(
+                [
+                    f"{deal_id}: counterparty redline of {library.document(document_id).title} "
+                    f"round {sent.number} triaged",
+                    "",
+                    _summary(items, identical),
+                    "",
+                    f"Deal: {deal_id}",
+                    f"Document: {document_id}",
+                    f"Round: {sent.number}",
+                    f"Received-From: {_one_line(sender)}",
+                    f"Received-SHA256: {sha}",
+                ]
+            )
+            + "\n"
+        )
+        with repo.writer_lock(300):
+            repo.check_index_unlocked()
+            commit_sha = repo.commit_files(files, message, commit_time().isoformat())
+            repo.sync_index(list(files))
+    write_files_atomically({workspace.root / path: content for path, content in files.items()})
+    return IngestResult(
+        deal_id, document_id, sent.number, items, report_path, received_path, commit_sha, identical
+    )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:200]
+
+
+def _claimed_authors(items: list[TriageItem]) -> str:
+    names = sorted(
+        {
+            name
+            for item in items
+            for name in item.claimed.split(" on ")[0].split(", ")
+            if not name.startswith("(")
+        }
+    )
+    return ", ".join(names)
+
+
+def _summary(items: list[TriageItem], identical: bool) -> str:
+    if identical:
+        return "No changes: the file is byte-identical to the round we sent."
+    if not items:
+        return "No changes found."
+    counts = {k: sum(1 for i in items if i.klass == k) for k in CLASS_ORDER}
+    return (
+        f"{len(items)} change(s): {counts['critical']} critical, {counts['negotiable']} negotiable, "
+        f"{counts['acceptable']} acceptable."
+    )
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def triage_markdown(
+    title: str,
+    deal_id: str,
+    round_number: int,
+    label: str,
+    sender: str,
+    sha: str,
+    items: list[TriageItem],
+    identical: bool,
+) -> str:
+    lines = [
+        f"# Triage: {title}, round {round_number} as returned by the counterparty",
+        "",
+        f"- Deal: {deal_id}",
+        f"- Received file: {_cell(label)} (sha256 {sha})",
+        f"- Received from: {_cell(sender)}",
+        f"- {_summary(items, identical)}",
+        "",
+        "Authors and dates are as the file claims them; they are not verified.",
+        "",
+    ]
+    if items:
+        lines += [
+            "| Clause | Change | Class | Reason | Suggested response | Claimed by |",
+            "|---|---|---|---|---|---|",
+        ]
+        for item in items:
+            change = f"{item.kind}: {_snippet(item.before, item.after)}"
+            lines.append(
+                f"| {_cell(item.place)} | {_cell(change)} | {item.klass} | {_cell(item.reason)} | "
+                f"{_cell(item.response)} | {_cell(item.claimed)} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def summary_lines(result: IngestResult) -> list[str]:
+    lines = [_summary(result.items, result.identical)]
+    for item in result.items:
+        if item.klass == "critical":
+            lines.append(f"  critical: {item.place}: {item.reason}")
+    return lines

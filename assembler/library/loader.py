@@ -1,0 +1,257 @@
+"""The clause library: Legal's data (clauses, partnership models, documents, checklists), loaded and checked.
+
+Everything here is read from `clause_library/`; nothing about the law or the playbook lives in code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from assembler.deals.contract import MODEL_IDS, term_paths
+from assembler.errors import LibraryError
+from assembler.library.schemas import (
+    Checklist,
+    ClauseMeta,
+    Config,
+    Document,
+    Objections,
+    PartnershipModel,
+    PositionRules,
+    RedFlags,
+    Timeline,
+)
+from assembler.yamlfile import YamlFileError, load_yaml, parse_yaml
+
+
+@dataclass(frozen=True)
+class Clause:
+    meta: ClauseMeta
+    body: str
+    path: Path  # relative to the workspace, for messages
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+
+_FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.S)
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def _validate(model: type[BaseModel], data: Any, source: str) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise LibraryError(f"{source}: {loc}: {err['msg']}{more}") from None
+
+
+def _load(path: Path, source: str) -> Any:
+    try:
+        return load_yaml(path, source, fast=True)
+    except YamlFileError as exc:
+        raise LibraryError(str(exc)) from None
+
+
+def split_front_matter(text: str) -> tuple[str, str] | None:
+    """(YAML front matter, body) of a Markdown file that starts with '---', or None."""
+    match = _FRONT_MATTER.match(text.replace("\r\n", "\n"))
+    return (match.group(1), match.group(2)) if match else None
+
+
+def parse_clause(text: str, source: str, path: Path) -> Clause:
+    """Split a clause file into validated front matter and its Markdown body."""
+    parts = split_front_matter(text)
+    if parts is None:
+        raise LibraryError(f"{source}: a clause file starts with '---', YAML front matter, then '---'")
+    front, body = parts
+    try:
+        data = parse_yaml(front, source, fast=True)
+    except YamlFileError as exc:
+        raise LibraryError(str(exc)) from None
+    meta = _validate(ClauseMeta, data, source)
+    if path.stem != meta.id:
+        raise LibraryError(
+            f"{source}: id is {meta.id!r} but the file is named {path.name}; name it {meta.id}.md"
+        )
+    return Clause(meta=meta, body=body.strip("\n") + "\n", path=path)
+
+
+class Library:
+    """The clause library at `root` (a `clause_library/` folder). Files are read on first use."""
+
+    def __init__(self, root: Path, label: str = "clause_library") -> None:
+        self.root = root
+        self.label = label
+        if not (root / "models").is_dir():
+            raise LibraryError(f"{label}: not a clause library (no models/ folder)")
+
+    def _source(self, path: Path) -> str:
+        return f"{self.label}/{path.relative_to(self.root).as_posix()}"
+
+    def data_file(self, model: type[ModelT], relative: str) -> ModelT:
+        """A YAML data file of the library, validated by `model`; errors name the file and key."""
+        path = self.root / relative
+        return _validate(model, _load(path, self._source(path)), self._source(path))
+
+    @cached_property
+    def config(self) -> Config:
+        return self.data_file(Config, "config.yaml")
+
+    @cached_property
+    def documents(self) -> dict[str, Document]:
+        path = self.root / "documents.yaml"
+        raw = _load(path, self._source(path))
+        docs = [_validate(Document, d, self._source(path)) for d in (raw or {}).get("documents", [])]
+        return {d.id: d for d in docs}
+
+    @cached_property
+    def models(self) -> dict[str, PartnershipModel]:
+        models: dict[str, PartnershipModel] = {}
+        known_terms = term_paths()
+        for path in sorted((self.root / "models").glob("*.yaml")):
+            source = self._source(path)
+            model = _validate(PartnershipModel, _load(path, source), source)
+            if path.stem != model.id:
+                raise LibraryError(f"{source}: id is {model.id!r}; name the file {model.id}.yaml")
+            for term in (*model.required_terms, *model.forbidden_terms):
+                if term not in known_terms:
+                    raise LibraryError(f"{source}: {term!r} is not a deal term (terms.*)")
+            models[model.id] = model
+        missing = sorted(set(MODEL_IDS) - set(models))
+        if missing:
+            raise LibraryError(f"{self.label}/models: no model file for {', '.join(missing)}")
+        return models
+
+    @cached_property
+    def clause_sets(self) -> dict[str, list[str]]:
+        path = self.root / "clause-sets.yaml"
+        if not path.exists():
+            return {}
+        raw = _load(path, self._source(path)) or {}
+        sets = raw.get("sets", {}) if isinstance(raw, dict) else None
+        if not isinstance(sets, dict) or not all(
+            isinstance(v, list) and all(isinstance(i, str) for i in v) for v in sets.values()
+        ):
+            raise LibraryError(f"{self._source(path)}: sets: expected named lists of clause ids")
+        return sets
+
+    @cached_property
+    def checklist(self) -> Checklist:
+        return self.data_file(Checklist, "checklists/mandatory-provisions.yaml")
+
+    @cached_property
+    def timeline(self) -> Timeline:
+        return self.data_file(Timeline, "negotiation/timeline.yaml")
+
+    @cached_property
+    def red_flags(self) -> RedFlags:
+        return self.data_file(RedFlags, "rules/red-flags.yaml")
+
+    @cached_property
+    def position_rules(self) -> PositionRules:
+        return self.data_file(PositionRules, "negotiation/positions.yaml")
+
+    @cached_property
+    def objections(self) -> Objections:
+        return self.data_file(Objections, "negotiation/objections.yaml")
+
+    @cached_property
+    def clauses(self) -> dict[str, Clause]:
+        clauses: dict[str, Clause] = {}
+        for path in sorted((self.root / "clauses").rglob("*.md")):
+            source = self._source(path)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise LibraryError(f"{source}: cannot read ({exc})") from None
+            clause = parse_clause(text, source, Path(source))
+            if clause.id in clauses:
+                raise LibraryError(
+                    f"{source}: clause id {clause.id!r} is also used by {clauses[clause.id].path}"
+                )
+            clauses[clause.id] = clause
+        return clauses
+
+    @cached_property
+    def defined_terms(self) -> dict[str, str]:
+        """Every term a clause defines → the id of the (first) clause defining it."""
+        terms: dict[str, str] = {}
+        for clause in self.clauses.values():
+            for term in clause.meta.defines:
+                terms.setdefault(term, clause.id)
+        return terms
+
+    def model(self, model_id: str) -> PartnershipModel:
+        try:
+            return self.models[model_id]
+        except KeyError:
+            raise LibraryError(f"{self.label}: unknown partnership model {model_id!r}") from None
+
+    def document(self, document_id: str) -> Document:
+        try:
+            return self.documents[document_id]
+        except KeyError:
+            raise LibraryError(f"{self.label}/documents.yaml: unknown document {document_id!r}") from None
+
+    def clause_ids(self, model_id: str, document_id: str) -> list[str]:
+        """The ordered clause ids of a model's document, with "@set" references expanded."""
+        model = self.model(model_id)
+        source = f"{self.label}/models/{model_id}.yaml"
+        if document_id not in model.documents:
+            raise LibraryError(f"{source}: the {model.title} model has no {document_id} document")
+        ids: list[str] = []
+        for entry in model.documents[document_id]:
+            if entry.startswith("@"):
+                if entry[1:] not in self.clause_sets:
+                    raise LibraryError(f"{source}: {document_id}: unknown clause set {entry!r}")
+                ids.extend(self.clause_sets[entry[1:]])
+            else:
+                ids.append(entry)
+        return ids
+
+
+AUTHORING = "clause_library/AUTHORING.md"
+
+
+def read_clauses(files: dict[str, bytes]) -> tuple[dict[str, Clause], list[str]]:
+    """Parse clause files (`clause_library/clauses/...` path → bytes): the clauses by id, and one problem
+    line for each file that does not parse or reuses an id."""
+    clauses: dict[str, Clause] = {}
+    problems: list[str] = []
+    for source, data in sorted(files.items()):
+        try:
+            clause = parse_clause(data.decode("utf-8"), source, Path(source))
+        except UnicodeDecodeError:
+            problems.append(f"{source}: not UTF-8 text; save it as UTF-8")
+            continue
+        except LibraryError as exc:
+            message = str(exc.message)
+            problems.append(message if ";" in message else f"{message}; see {AUTHORING}")
+            continue
+        if clause.id in clauses:
+            problems.append(
+                f"{source}: clause id {clause.id!r} is also used by {clauses[clause.id].path}; "
+                "give one of them a new id (and file name)"
+            )
+            continue
+        clauses[clause.id] = clause
+    return clauses, problems
+
+
+def work_tree_clause_files(library: Library) -> dict[str, bytes]:
+    folder = library.root / "clauses"
+    return {
+        f"{library.label}/clauses/{path.relative_to(folder).as_posix()}": path.read_bytes()
+        for path in sorted(folder.rglob("*.md"))
+    }

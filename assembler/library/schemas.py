@@ -1,0 +1,158 @@
+"""The schemas of Legal's data files: clause front matter, documents, models, checklists, rules and config."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from assembler.deals.contract import DocumentId, ModelId, Signatory, Strict
+
+CLAUSE_ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+ClauseId = Annotated[str, Field(pattern=CLAUSE_ID)]
+
+
+class Fallback(Strict):
+    id: ClauseId
+    use_when: str
+    text: str
+
+
+class ClauseMeta(Strict):
+    """A clause file's front matter."""
+
+    id: ClauseId
+    title: str
+    version: Annotated[int, Field(ge=1)]
+    applies_to: list[DocumentId]
+    covers: list[str] = []
+    variables: list[str] = []
+    defines: list[str] = []
+    numbered: bool = True
+    fallbacks: list[Fallback] = []
+
+
+class Document(Strict):
+    id: DocumentId
+    title: str
+    kind: Literal["preliminary", "agreement"]
+
+
+class PartnershipModel(Strict):
+    id: ModelId
+    title: str
+    description: str
+    typical_weeks_to_sign: tuple[int, int]
+    required_terms: list[str] = []
+    forbidden_terms: list[str] = []
+    # False for a model without fees (the Finance validation rule does not apply).
+    commercial_terms: bool = True
+    documents: dict[DocumentId, list[str]]
+
+
+class ChecklistItem(Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z]+\.[a-z0-9-]+$")]
+    group: str
+    text: str
+
+
+class Checklist(Strict):
+    title: str
+    items: list[ChecklistItem]
+
+
+class Milestone(Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z_]+$")]
+    week: int
+    day: int
+    title: str
+    # What in git shows the milestone reached (see assembler/playbook.py); none = by date only.
+    evidence: Literal["preliminary-round", "agreement-round", "agreement-round-2", "executed"] | None = None
+
+
+class Timeline(Strict):
+    target_days: int
+    escalation_days: int
+    stale_days: int
+    milestones: list[Milestone]
+    messages: dict[str, str]
+
+
+class Condition(Strict):
+    """A test on the deal's terms: one of term/equals, term/is_set, all, any."""
+
+    term: str | None = None
+    equals: str | int | bool | None = None
+    is_set: bool | None = None
+    all: list[Condition] | None = None
+    any: list[Condition] | None = None
+
+
+class RedFlag(Strict):
+    id: ClauseId
+    title: str
+    when: Condition
+    why: str
+    sign_off: list[Literal["CPO", "Legal", "Finance"]]
+
+
+class RedFlags(Strict):
+    red_flags: list[RedFlag]
+    messages: dict[str, str]
+
+
+class WalkAway(Strict):
+    id: ClauseId
+    title: str
+    when: Condition
+
+
+class PositionRules(Strict):
+    scales: dict[str, list[str]]
+    ratings: dict[Literal["ideal", "target", "between", "below"], str]
+    walk_away: list[WalkAway]
+    messages: dict[str, str]
+
+
+class Objection(Strict):
+    objection: str
+    response: str
+
+
+class Objections(Strict):
+    objections: dict[str, Objection]
+
+
+class HouseCompany(Strict):
+    name: str
+    entity: str | None = None
+    address: str | None = None
+    signatory: Signatory
+
+
+class Mailbox(Strict):
+    name: str
+    email: Annotated[str, Field(pattern=r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[A-Za-z]{2,}$")]
+
+
+class Announcement(Strict):
+    """The internal partner announcement (playbook 5.2): sender (the CPO), team lists, links."""
+
+    sender: Mailbox
+    recipients: Annotated[list[Mailbox], Field(min_length=1)]
+    deal_registration_url: str | None = None
+    partner_portal_url: str | None = None
+
+
+class Config(Strict):
+    """House settings (clause_library/config.yaml)."""
+
+    company: HouseCompany
+    legal_team: str
+    committer: Mailbox | None = None
+    announcement: Announcement | None = None
+    first_qbr_days: Annotated[int, Field(ge=1, le=366)] = 90
+
+    @property
+    def commit_identity(self) -> tuple[str, str] | None:
+        return (self.committer.name, self.committer.email) if self.committer else None

@@ -1,0 +1,140 @@
+"""The negotiation picture of a deal: findings, the concession ledger from git, and negotiation.md.
+
+`check` and `status` are built from here; the rules themselves live in playbook.py (pure) and the library.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from assembler.assembly.assemble import AssembledDocument
+from assembler.assembly.markdown import as_text
+from assembler.deals.contract import Deal, deal_changes
+from assembler.errors import AssemblerError
+from assembler.library.loader import Library
+from assembler.playbook.findings import Finding, MilestoneState, PositionRating, Progress, position_score
+
+
+def today_from(value: dt.date | None) -> dt.date:
+    """The day the clock reads: --today, else ASSEMBLER_TODAY (YYYY-MM-DD), else the system date."""
+    if value is not None:
+        return value
+    pinned = os.environ.get("ASSEMBLER_TODAY")
+    if pinned:
+        try:
+            return dt.date.fromisoformat(pinned)
+        except ValueError:
+            raise AssemblerError(f"ASSEMBLER_TODAY={pinned!r} is not a date; use YYYY-MM-DD") from None
+    return dt.date.today()
+
+
+@dataclass(frozen=True)
+class Concession:
+    """One term that moved between two rounds: by how much, and toward whom."""
+
+    from_label: str
+    to_label: str
+    term: str
+    old: Any
+    new: Any
+    delta: Decimal | None
+    toward: str  # "us" | "partner" | "-" (no positions to tell)
+
+
+@dataclass(frozen=True)
+class DealState:
+    deal_id: str
+    deal: Deal
+    assembled: AssembledDocument
+    findings: list[Finding]
+    ratings: list[PositionRating]
+    plan: list[MilestoneState]
+    ledger: list[Concession]
+    progress: Progress
+    latest_round: int | None
+    today: dt.date
+
+
+def concession_ledger(deal: Deal, library: Library, history: list[tuple[str, str]]) -> list[Concession]:
+    """Term moves between consecutive rounds (`history`: (round label, deal.yaml text) oldest first)."""
+    scales = library.position_rules.scales
+    positions = deal.positions
+    ledger = []
+    for (old_label, old_text), (new_label, new_text) in itertools.pairwise(history):
+        for path, old, new in deal_changes(old_text, new_text):
+            if not path.startswith("terms."):
+                continue
+            term = path.removeprefix("terms.")
+            old_score, new_score = position_score(term, old, scales), position_score(term, new, scales)
+            delta = new_score - old_score if old_score is not None and new_score is not None else None
+            ranked = term in scales or term.split(".")[-1] in scales  # a move along a word scale has no size
+            ideal, minimum = positions.ideal.get(term), positions.minimum.get(term)
+            toward = "-"
+            if delta is not None and delta != 0 and ideal is not None and minimum is not None:
+                best, worst = position_score(term, ideal, scales), position_score(term, minimum, scales)
+                if best is not None and worst is not None and best != worst:
+                    toward = "us" if (delta > 0) == (best > worst) else "partner"
+            ledger.append(Concession(old_label, new_label, term, old, new, None if ranked else delta, toward))
+    return ledger
+
+
+def _cell(value: Any) -> str:
+    return "-" if value is None else as_text(value).replace("|", "\\|")
+
+
+def negotiation_markdown(state: DealState, library: Library) -> str:
+    """agreements/<deal>/negotiation.md: positions, BATNA, concessions, open asks with suggested responses."""
+    deal, rules = state.deal, library.position_rules
+    lines = [f"# Negotiation: {_cell(deal.partner.name)} ({state.deal_id})", ""]
+    lines += [
+        "## Positions",
+        "",
+        "| Term | Current | Rating | Ideal | Target | Minimum |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in state.ratings:
+        rating = rules.ratings[r.rating] if r.rating else "-"
+        cells = [r.term, _cell(r.value), rating, _cell(r.ideal), _cell(r.target), _cell(r.minimum)]
+        lines.append("| " + " | ".join(cells) + " |")
+    batna = deal.positions.batna
+    lines += [
+        "",
+        f"BATNA: {_cell(batna.description)} (strength: {batna.strength})" if batna else "BATNA: not recorded",
+        "",
+    ]
+    lines += ["## Concession ledger", ""]
+    if state.ledger:
+        lines += ["| From | To | Term | Old | New | Moved by | Toward |", "|---|---|---|---|---|---|---|"]
+        for c in state.ledger:
+            moved = "-" if c.delta is None else (f"+{as_text(c.delta)}" if c.delta > 0 else as_text(c.delta))
+            cells = [c.from_label, c.to_label, c.term, _cell(c.old), _cell(c.new), moved, c.toward]
+            lines.append("| " + " | ".join(cells) + " |")
+    else:
+        lines.append("No term has moved between committed rounds yet.")
+    lines += ["", "## Open asks", ""]
+    if deal.asks:
+        lines += ["| Ask | Detail | Suggested response |", "|---|---|---|"]
+        for ask in deal.asks:
+            lines.append(
+                f"| {ask.kind} | {_cell(ask.detail)} | {_cell(suggested_response(deal, library, ask.kind))} |"
+            )
+    else:
+        lines.append("No open counterparty asks.")
+    return "\n".join(lines) + "\n"
+
+
+def suggested_response(deal: Deal, library: Library, kind: str) -> str:
+    objection = library.objections.objections.get(kind) or library.objections.objections["other"]
+    registration = deal.terms.deal_registration
+    target_fee = deal.positions.target.get("referral_fee_pct", deal.terms.referral_fee_pct)
+    values = {
+        "target_fee": "-" if target_fee is None else f"{as_text(target_fee)}%",
+        "protection_days": registration.protection_days if registration else "-",
+        "approval_sla": registration.approval_sla_business_hours if registration else "-",
+    }
+    return objection.response.format(**values)

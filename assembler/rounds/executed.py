@@ -1,0 +1,77 @@
+""""Is it executed?": executed paths and tags, the execution commit read back from git, and the refusal to
+build an executed document again."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from assembler.errors import SignatureError
+from assembler.rounds.round import (
+    trailers,
+)
+
+if TYPE_CHECKING:
+    from assembler.rounds.git import Repository
+
+
+def executed_path(deal_id: str, document_id: str, suffix: str = "docx") -> str:
+    """Repository-relative path of an executed document (suffix "docx") or of one of its companions."""
+    return f"agreements/{deal_id}/executed/{document_id}.{suffix}"
+
+
+def executed_tag(deal_id: str, document_id: str) -> str:
+    return f"{deal_id}/{document_id}/executed"
+
+
+@dataclass(frozen=True)
+class Execution:
+    """An execution commit, read from its trailers."""
+
+    deal_id: str
+    document_id: str
+    round_number: int
+    signed_on: dt.date
+    docx_sha256: str
+    commit: str
+
+
+def parse_execution(commit: str, message: str) -> Execution | None:
+    found = trailers(message)
+    try:
+        return Execution(
+            found["Deal"],
+            found["Document"],
+            int(found["Round"]),
+            dt.date.fromisoformat(found["Executed-On"]),
+            found["Docx-SHA256"],
+            commit,
+        )
+    except (KeyError, ValueError):
+        return None
+
+
+def find_execution(repo: Repository, deal_id: str, document_id: str) -> Execution | None:
+    """The document's execution: from its tag, else (a crash before tagging) from the commit trailers."""
+    tag = executed_tag(deal_id, document_id)
+    tagged = repo.tags(tag).get(tag)
+    candidates = [(tagged, repo.commit_info(tagged).message)] if tagged else []
+    for commit, message in [*candidates, *repo.log_messages(executed_path(deal_id, document_id))]:
+        found = parse_execution(commit, message)
+        if found and (found.deal_id, found.document_id) == (deal_id, document_id):
+            return found
+    return None
+
+
+def refuse_if_executed(repo: Repository, deal_id: str, document_id: str) -> None:
+    """Called by `build` before a round: an executed document never gets another one."""
+    execution = find_execution(repo, deal_id, document_id)
+    tag = executed_tag(deal_id, document_id)
+    if execution is None and not repo.tags(tag):
+        return
+    signed = f"signed on {execution.signed_on.isoformat()}" if execution else f"tagged {tag}"
+    raise SignatureError(
+        f"{executed_path(deal_id, document_id)} is executed ({signed}); an executed agreement never changes "
+        "\u2014 draft an amendment as a new document"
+    )

@@ -1,0 +1,250 @@
+"""Every git call the assembler makes (GitPython's `repo.git`, i.e. the git command itself).
+
+Rounds are committed through a private index seeded from HEAD, so the user's own staged or unstaged work is
+never swept into a round, and HEAD is moved with a compare-and-swap `update-ref`, so a concurrent writer can
+never be silently overwritten. Paths and tag names given to git are built from validated ids and always come
+after `--` (or are full ref names), so no user string can be read as an option.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+from assembler.errors import RepositoryError
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    author: str
+    date: str  # ISO 8601 committer date
+    message: str
+
+
+class Repository:
+    """The git repository that holds the workspace."""
+
+    def __init__(self, root: Path, fallback_identity: tuple[str, str] | None = None) -> None:
+        # (name, email) to commit and tag with when git has no user.name / user.email configured.
+        self.fallback_identity = fallback_identity
+        try:
+            self.repo = git.Repo(root, search_parent_directories=True)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise RepositoryError(
+                f"{root} is not inside a git repository: run `git init` there (drafts are committed as "
+                "rounds), or build with --no-commit"
+            ) from None
+        self.root = Path(self.repo.working_tree_dir or root)
+        self.git_dir = Path(self.repo.git_dir)
+        self.git = self.repo.git
+
+    # --- reading -----------------------------------------------------------------------------------------
+
+    def head(self) -> str | None:
+        """The commit HEAD points to, or None in a repository without commits."""
+        try:
+            return str(self.git.rev_parse("--verify", "--quiet", "HEAD^{commit}"))
+        except git.GitCommandError:
+            return None
+
+    def read_blob(self, revision: str, path: str) -> bytes | None:
+        """The bytes of `path` at `revision`, or None when it does not exist there."""
+        try:
+            return self.repo.odb.stream(self.repo.commit(revision).tree[path].binsha).read()
+        except (KeyError, ValueError, git.BadName):
+            return None
+
+    def tree_id(self, revision: str, path: str) -> str | None:
+        try:
+            return str(self.repo.commit(revision).tree[path].hexsha)
+        except (KeyError, ValueError, git.BadName):
+            return None
+
+    def commit_info(self, revision: str) -> CommitInfo:
+        commit = self.repo.commit(revision)
+        return CommitInfo(
+            sha=commit.hexsha,
+            author=f"{commit.author.name} <{commit.author.email}>",
+            date=commit.committed_datetime.isoformat(),
+            message=str(commit.message),
+        )
+
+    def log_messages(self, path: str) -> list[tuple[str, str]]:
+        """(commit, full message) of every commit touching `path`, newest first."""
+        if self.head() is None:
+            return []
+        raw = self.git.log("-z", "--format=%H%x1f%B", "HEAD", "--", f":(literal){path}")
+        entries = []
+        for record in raw.split("\x00"):
+            if "\x1f" in record:
+                sha, message = record.split("\x1f", 1)
+                entries.append((sha.strip(), message))
+        return entries
+
+    def tags(self, prefix: str) -> dict[str, str]:
+        """Tag name → commit for tags under `prefix` (e.g. "acme/co-sell-agreement/")."""
+        raw = self.git.for_each_ref(
+            "--format=%(refname:strip=2) %(*objectname) %(objectname)", f"refs/tags/{prefix}"
+        )
+        tags = {}
+        for line in raw.splitlines():
+            name, peeled, direct = ([*line.split(" "), "", ""])[:3]
+            tags[name] = peeled or direct
+        return tags
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        try:
+            self.git.merge_base("--is-ancestor", ancestor, descendant)
+            return True
+        except git.GitCommandError:
+            return False
+
+    def resolve_commit(self, revision: str) -> str | None:
+        """The commit a user-given revision (branch, tag, sha, `HEAD~2` ...) names, or None.
+
+        The revision is user input: one starting with '-' is refused outright, and git reads it after
+        `--end-of-options`, so it can never act as an option.
+        """
+        if not revision or revision.startswith("-"):
+            return None
+        try:
+            return str(
+                self.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}")
+            )
+        except git.GitCommandError:
+            return None
+
+    def files_in_tree(self, treeish: str, path: str = "") -> dict[str, bytes]:
+        """Every file under `path` of a commit or tree id (e.g. a round's Clause-Library tree), keyed by its
+        path relative to `path`; empty when either does not exist."""
+        if treeish.startswith("-"):
+            return {}
+        try:
+            raw = self.git.ls_tree("-r", "-z", "--full-name", treeish, "--", f":(literal){path or '.'}")
+        except git.GitCommandError:
+            return {}
+        prefix = f"{path.rstrip('/')}/" if path else ""
+        files = {}
+        for entry in raw.split("\x00"):
+            info, _, name = entry.partition("\t")
+            parts = info.split(" ")
+            if len(parts) == 3 and parts[1] == "blob" and name.startswith(prefix):
+                files[name.removeprefix(prefix)] = self.repo.odb.stream(bytes.fromhex(parts[2])).read()
+        return files
+
+    def dirty_paths(self, path: str) -> list[str]:
+        """Uncommitted changes (staged, unstaged or untracked) under `path`."""
+        raw = self.git.status("--porcelain=v1", "-z", "--untracked-files=all", "--", f":(literal){path}")
+        return [entry[3:] for entry in raw.split("\x00") if len(entry) > 3]
+
+    # --- writing -----------------------------------------------------------------------------------------
+
+    def check_index_unlocked(self) -> None:
+        lock = self.git_dir / "index.lock"
+        if lock.exists():
+            raise RepositoryError(
+                f"{lock} exists: another git command is running, or one crashed. If no git process is "
+                f"running, remove the file (rm {lock}) and build again"
+            )
+
+    @contextlib.contextmanager
+    def writer_lock(self, timeout: float) -> Iterator[None]:
+        """One writer at a time: an exclusive lock on a file in the git directory (waits up to `timeout`)."""
+        path = self.git_dir / "assembler.lock"
+        with open(path, "a+") as handle:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise RepositoryError(
+                            f"another assembler process is writing to this repository (lock {path}); "
+                            "wait for it to finish and try again"
+                        ) from None
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def write_blob(self, data: bytes) -> str:
+        with tempfile.NamedTemporaryFile(dir=self.git_dir, prefix="assembler-blob-", delete=True) as handle:
+            handle.write(data)
+            handle.flush()
+            return str(self.git.hash_object("-w", "--no-filters", "--", handle.name))
+
+    def has_identity(self) -> bool:
+        try:
+            self.git.var("GIT_COMMITTER_IDENT")
+            self.git.var("GIT_AUTHOR_IDENT")
+            return True
+        except git.GitCommandError:
+            return False
+
+    def _identity_env(self) -> dict[str, str]:
+        """The fallback identity as git environment variables, when git has no identity of its own."""
+        if self.fallback_identity is None or self.has_identity():
+            return {}
+        name, email = self.fallback_identity
+        return {
+            "GIT_AUTHOR_NAME": name,
+            "GIT_AUTHOR_EMAIL": email,
+            "GIT_COMMITTER_NAME": name,
+            "GIT_COMMITTER_EMAIL": email,
+        }
+
+    def commit_files(self, files: dict[str, bytes], message: str, date: str) -> str:
+        """Commit exactly `files` (path → bytes) on top of HEAD; returns the new commit.
+
+        Uses a private index, so nothing else staged or modified in the work tree is included, and moves
+        HEAD only if it still points where it did when we started (otherwise refuses).
+        """
+        parent = self.head()
+        blobs = {path: self.write_blob(data) for path, data in files.items()}
+        with tempfile.TemporaryDirectory(dir=self.git_dir, prefix="assembler-index-") as tmp:
+            env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+            if parent is not None:
+                self.git.read_tree(parent, env=env)
+            for path, blob in blobs.items():
+                self.git.update_index("--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
+            tree = str(self.git.write_tree(env=env))
+        dates = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date, **self._identity_env()}
+        parents = ["-p", parent] if parent is not None else []
+        with tempfile.NamedTemporaryFile(
+            "w", dir=self.git_dir, prefix="assembler-msg-", encoding="utf-8"
+        ) as msg:
+            msg.write(message)
+            msg.flush()
+            try:
+                commit = str(self.git.commit_tree(tree, *parents, "-F", msg.name, env=dates))
+            except git.GitCommandError as exc:
+                reason = str(exc.stderr).strip().splitlines()[-1:] or ["git commit-tree failed"]
+                raise RepositoryError(
+                    f"cannot commit the round: {reason[0].strip(chr(39))}; set git user.name and user.email"
+                ) from None
+        try:
+            self.git.update_ref("-m", "assembler: new round", "HEAD", commit, parent or "0" * 40)
+        except git.GitCommandError:
+            raise RepositoryError(
+                "HEAD moved while the round was being committed (another commit was made); nothing was "
+                "changed, build again"
+            ) from None
+        return commit
+
+    def tag(self, name: str, commit: str, message: str) -> None:
+        # `name` is built from a validated deal id, a known document id and a round number.
+        self.git.tag("-a", "-m", message, name, commit, env=self._identity_env() or None)
+
+    def sync_index(self, paths: list[str]) -> None:
+        """Make the real index match HEAD for `paths` (after a commit made through a private index)."""
+        self.git.reset("-q", "HEAD", "--", *[f":(literal){p}" for p in paths])

@@ -1,0 +1,1 @@
+"""Word: the house style, pandoc, the OOXML package, the rendered document, LibreOffice."""

@@ -1,0 +1,135 @@
+"""The renderer: assembled Markdown → DOCX bytes.
+
+pandoc renders the body with the house reference document (clause styles carry Word's own numbering);
+docxtpl fills the house shell (cover page, parties block, signature page) with `autoescape=True`; the body is
+placed inside the shell; the header gets the draft marking; the package is zipped deterministically.
+The shell holds no deal data before docxtpl renders it, so deal values can never act as template code.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import io
+from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
+from importlib import resources
+from typing import Any
+
+from assembler.assembly.assemble import AssembledDocument, assemble
+from assembler.deals.contract import Deal
+from assembler.deals.layout import Workspace
+from assembler.errors import LibraryError
+from assembler.library.loader import Library
+from assembler.library.validate import choose_document, read_valid_deal
+from assembler.word.package import (
+    BODY_MARKER,
+    DRAFT_MARKING,
+    PARTIES_MARKING,
+    place_in_shell,
+    read_parts,
+    replace_text,
+    write_package,
+)
+from assembler.word.pandoc import markdown_to_docx
+
+
+def epoch_of(day: dt.date) -> int:
+    return calendar.timegm(day.timetuple())
+
+
+def draft_marking(document_title: str, round_number: int) -> str:
+    return f"DRAFT \u2014 {document_title} \u2014 Round {round_number} \u2014 Confidential"
+
+
+def _shell_context(assembled: AssembledDocument, deal: Deal) -> dict[str, Any]:
+    document = assembled.document
+    if document.kind == "agreement":
+        intro = (
+            f"IN WITNESS WHEREOF, the Parties have caused this {document.title} to be executed by their "
+            "duly authorised representatives as of the Effective Date."
+        )
+    else:
+        intro = (
+            f"Signed by the authorised representatives of the Parties to record their intent. This "
+            f"{document.title} is non-binding except for the provisions it expressly states to be binding."
+        )
+    return {
+        "document_title": document.title,
+        # The round is in the header; keeping it off the page keeps it out of the redlines' text changes.
+        "status_line": "Draft for discussion \u2014 subject to contract",
+        "signature_intro": intro,
+        "company": deal.company.model_dump(),
+        "partner": deal.partner.model_dump(),
+    }
+
+
+def fill_shell(assembled: AssembledDocument, library: Library, deal: Deal) -> bytes:
+    """The house shell's document.xml with cover, parties block and signature page filled (docxtpl).
+
+    It does not depend on the body or the round, so it is made once per build, while pandoc runs.
+    """
+    from docxtpl import DocxTemplate  # imported here: it loads while pandoc renders the body
+
+    context = _shell_context(assembled, deal)
+    path = library.root / "templates" / "shell.docx"
+    if not path.exists():
+        raise LibraryError("clause_library/templates/shell.docx is missing; run `make house-style`")
+    template = DocxTemplate(str(path))
+    template.render(context, autoescape=True)
+    out = io.BytesIO()
+    template.save(out)
+    return read_parts(out.getvalue())["word/document.xml"]
+
+
+def render_body(assembled: AssembledDocument, library: Library, when: dt.date) -> bytes:
+    """The body as a DOCX package (pandoc with the house reference document and the clause-style filter)."""
+    reference = library.root / "templates" / "reference.docx"
+    if not reference.exists():
+        raise LibraryError("clause_library/templates/reference.docx is missing; run `make house-style`")
+    with resources.as_file(resources.files("assembler.word") / "clause_styles.lua") as lua_filter:
+        return markdown_to_docx(assembled.markdown, reference, epoch_of(when), lua_filter)
+
+
+def package_docx(
+    body: bytes, shell_xml: bytes, assembled: AssembledDocument, deal: Deal, round_number: int, when: dt.date
+) -> bytes:
+    """The finished document for one round: body inside the filled shell, marked, zipped deterministically.
+
+    DOCX bytes depend only on the assembled text, the deal, the library templates and the round.
+    """
+    parts = read_parts(body)
+    parts["word/document.xml"] = place_in_shell(parts["word/document.xml"], shell_xml, BODY_MARKER)
+    marking = draft_marking(assembled.document.title, round_number)
+    parties = f"{deal.company.name} and {deal.partner.name}"
+    for name in [n for n in parts if n.startswith(("word/header", "word/footer")) and n.endswith(".xml")]:
+        parts[name] = replace_text(parts[name], DRAFT_MARKING, marking)
+        parts[name] = replace_text(parts[name], PARTIES_MARKING, parties)
+    return write_package(parts, when)
+
+
+class _Rendered:
+    """A deal's document rendered up to the round number: pandoc runs in the background meanwhile."""
+
+    def __init__(self, deal: Deal, deal_yaml: bytes, library: Library, assembled: AssembledDocument) -> None:
+        self.deal, self.deal_yaml, self.library, self.assembled = deal, deal_yaml, library, assembled
+        self.when = deal.effective_date or deal.mutual_interest_date
+        # pandoc (the slowest stage before the redline) runs while git is queried and the shell is filled.
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._body = self._pool.submit(render_body, assembled, library, self.when)
+        self._pool.shutdown(wait=False)
+
+    @cached_property
+    def shell(self) -> bytes:
+        return fill_shell(self.assembled, self.library, self.deal)
+
+    def package(self, round_number: int) -> bytes:
+        shell = self.shell
+        return package_docx(self._body.result(), shell, self.assembled, self.deal, round_number, self.when)
+
+
+def _render(workspace: Workspace, deal_id: str, document_id: str | None) -> _Rendered:
+    library = Library(workspace.library_root)
+    deal, deal_yaml = read_valid_deal(workspace, deal_id, library)
+    document_id = choose_document(deal, library, document_id)
+    return _Rendered(deal, deal_yaml, library, assemble(deal, deal_id, library, document_id))
