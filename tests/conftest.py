@@ -1,20 +1,68 @@
-"""Fixtures: throw-away workspaces copied from this checkout, the CLI, and DOCX read-back helpers."""
+"""Fixtures: throw-away workspaces copied from this checkout, the CLI, deal edits, DOCX read-back helpers."""
 
 from __future__ import annotations
 
 import io
+import itertools
 import shutil
+import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
 from click.testing import CliRunner
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from assembler.assembly.markdown import money, pct
 from assembler.cli import cli
 from assembler.deals.layout import Workspace
+from assembler.library.loader import Library
+from assembler.library.validate import load_valid_deal
 
 REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CORPUS = FIXTURES / "corpus"  # real-world Word files made by others (see its README.md)
+
+LIBRARY = Library(REPO / "clause_library")
+EXAMPLES = {
+    "referral": "brightpath",
+    "co-sell": "acme",
+    "reseller": "corvid",
+    "implementation": "deltaforge",
+    "oem": "emberline",
+    "joint-venture": "fjordlabs",
+    "technology-alliance": "glimmer",
+}
+CASES = [(model.id, doc) for model in LIBRARY.models.values() for doc in model.documents]
+
+
+def key_terms(deal_id: str) -> list[str]:
+    """The deal's terms as the documents print them: parties, law, and the model's money terms."""
+    deal = load_valid_deal(Workspace(REPO), deal_id, LIBRARY)
+    terms = deal.terms
+    expected = [deal.partner.name, deal.company.name, terms.governing_law]
+    if terms.referral_fee_pct is not None:
+        expected.append(pct(terms.referral_fee_pct))
+    if terms.oem is not None:
+        expected.append(
+            pct(terms.oem.royalty_pct)
+            if terms.oem.royalty_pct
+            else money(terms.oem.licence_fee, terms.currency)
+        )
+    if terms.reseller is not None:
+        expected += [
+            pct(terms.reseller.discount_pct),
+            money(terms.reseller.minimum_annual_commitment, terms.currency),
+        ]
+    if terms.joint_venture is not None:
+        expected.append(pct(terms.joint_venture.equity_split.company_pct))
+    return expected
 
 
 def copy_workspace(target: Path) -> Workspace:
@@ -88,8 +136,6 @@ def isolated_git(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
 
 
 def git(workspace: Workspace, *args: str) -> str:
-    import subprocess
-
     return subprocess.run(
         ["git", *args], cwd=workspace.root, check=True, capture_output=True, text=True
     ).stdout
@@ -104,3 +150,84 @@ def repo_workspace(workspace: Workspace) -> Workspace:
     git(workspace, "add", "-A")
     git(workspace, "commit", "-q", "-m", "Clause library and deals")
     return workspace
+
+
+# --- deal edits -------------------------------------------------------------------------------------------
+
+REMOVE = object()
+"""A `set_deal` value that deletes the key."""
+
+
+def _round_trip() -> YAML:
+    # The shipped deal files' own layout, so an edit changes only the lines of the keys it sets.
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096
+    return yaml
+
+
+def _yaml_value(value: object) -> object:
+    """Money and percentages are written as the deal files write them: quoted decimal strings."""
+    if isinstance(value, Decimal):
+        return DoubleQuotedScalarString(str(value))
+    if isinstance(value, Mapping):
+        return CommentedMap((k, _yaml_value(v)) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return CommentedSeq(_yaml_value(v) for v in value)
+    return value
+
+
+def _key(container: Any, part: str) -> Any:
+    return int(part) if isinstance(container, list) else part
+
+
+def _has(container: Any, key: Any) -> bool:
+    return key < len(container) if isinstance(container, list) else key in container
+
+
+def set_deal(workspace: Workspace, deal: str, changes: Mapping[str, object]) -> None:
+    """Set (or with `REMOVE`, delete) keys of a deal's deal.yaml by dotted path, e.g. "terms.oem.royalty_pct".
+
+    The file is loaded and dumped with ruamel's round-trip mode, so comments, quoting and the order of the
+    other keys stay as they were. Missing parents are created; a list item is addressed by its index, and the
+    index one past the end appends. Removing a key that is not there fails the test (the edit would silently
+    do nothing).
+    """
+    path = workspace.deal_file(deal)
+    yaml = _round_trip()
+    data = yaml.load(path.read_text(encoding="utf-8"))
+    for dotted, value in changes.items():
+        parts = dotted.split(".")
+        node = data
+        for part, child in itertools.pairwise(parts):
+            key = _key(node, part)
+            if value is not REMOVE and not _has(node, key):
+                empty = CommentedSeq() if child.isdigit() else CommentedMap()
+                if isinstance(node, list):
+                    node.append(empty)
+                else:
+                    node[key] = empty
+            node = node[key]
+        key = _key(node, parts[-1])
+        if value is REMOVE:
+            assert _has(node, key), f"{dotted} is not in {deal}'s deal.yaml"
+            del node[key]
+        elif isinstance(node, list) and key == len(node):
+            node.append(_yaml_value(value))
+        else:
+            node[key] = _yaml_value(value)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
+def deal_value(workspace: Workspace, deal: str, dotted: str, default: Any = REMOVE) -> Any:
+    """The value at a dotted path of a deal's deal.yaml as written (before validation), or `default`."""
+    node = _round_trip().load(workspace.deal_file(deal).read_text(encoding="utf-8"))
+    for part in dotted.split("."):
+        key = _key(node, part)
+        if default is not REMOVE and not _has(node, key):
+            return default
+        node = node[key]
+    return node

@@ -8,26 +8,12 @@ from pathlib import Path
 import docx
 import pytest
 
-from assembler.assembly.markdown import money, pct
 from assembler.build import BuildResult, build
 from assembler.deals.layout import Workspace
-from assembler.library.loader import Library
 from assembler.library.validate import load_valid_deal
 from assembler.word.pandoc import docx_to_text
 
-from .conftest import REPO, copy_workspace, docx_text
-
-LIBRARY = Library(REPO / "clause_library")
-EXAMPLES = {
-    "referral": "brightpath",
-    "co-sell": "acme",
-    "reseller": "corvid",
-    "implementation": "deltaforge",
-    "oem": "emberline",
-    "joint-venture": "fjordlabs",
-    "technology-alliance": "glimmer",
-}
-CASES = [(model.id, doc) for model in LIBRARY.models.values() for doc in model.documents]
+from .conftest import CASES, EXAMPLES, LIBRARY, REPO, copy_workspace, docx_text, key_terms, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -58,28 +44,6 @@ def test_document_builds_and_reads_back(
     for placed in result.assembled.clauses:
         if placed.number is not None:
             assert placed.clause.meta.title in text
-
-
-def key_terms(deal_id: str) -> list[str]:
-    deal = load_valid_deal(Workspace(REPO), deal_id, LIBRARY)
-    terms = deal.terms
-    expected = [deal.partner.name, deal.company.name, terms.governing_law]
-    if terms.referral_fee_pct is not None:
-        expected.append(pct(terms.referral_fee_pct))
-    if terms.oem is not None:
-        expected.append(
-            pct(terms.oem.royalty_pct)
-            if terms.oem.royalty_pct
-            else money(terms.oem.licence_fee, terms.currency)
-        )
-    if terms.reseller is not None:
-        expected += [
-            pct(terms.reseller.discount_pct),
-            money(terms.reseller.minimum_annual_commitment, terms.currency),
-        ]
-    if terms.joint_venture is not None:
-        expected.append(pct(terms.joint_venture.equity_split.company_pct))
-    return expected
 
 
 @pytest.mark.parametrize(
@@ -124,8 +88,6 @@ def test_preliminary_documents_are_non_binding_with_dated_next_steps(
 
 
 def test_build_through_the_cli_prints_what_it_wrote(workspace: Workspace) -> None:
-    from .conftest import run_cli
-
     result = run_cli(workspace, "build", "acme", "--no-commit")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == (
@@ -135,8 +97,6 @@ def test_build_through_the_cli_prints_what_it_wrote(workspace: Workspace) -> Non
 
 
 def test_unknown_document_for_the_model(workspace: Workspace) -> None:
-    from .conftest import run_cli
-
     result = run_cli(workspace, "build", "acme", "--document", "oem-license-agreement")
     assert result.exit_code == 1
     assert result.stderr == (

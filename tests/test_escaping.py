@@ -13,24 +13,13 @@ from assembler.build import build
 from assembler.deals.contract import _clean_text
 from assembler.deals.layout import Workspace
 
-from .conftest import copy_workspace, docx_paragraphs, run_cli
-from .test_deal_validation import edit_deal
+from .conftest import copy_workspace, docx_paragraphs, run_cli, set_deal
 
 NASTY = "*Acme* & <Co> \"Q\" 'S' _x_ #1 {{ 7*7 }} {% if x %} \\ [l](u) Ærøskøbing 東京 Москва"
 
 
-def yaml_string(value: str) -> str:
-    """A YAML 1.2 double-quoted scalar (JSON string syntax is valid YAML)."""
-    import json
-
-    return json.dumps(value, ensure_ascii=False)
-
-
 def set_partner(workspace: Workspace, name: str, signatory: str, deal: str = "acme") -> None:
-    edit_deal(workspace, r"^  name: .*$", f"  name: {yaml_string(name)}", deal)
-    edit_deal(
-        workspace, r"^  signatory: \{name: [^,]*,", f"  signatory: {{name: {yaml_string(signatory)},", deal
-    )
+    set_deal(workspace, deal, {"partner.name": name, "partner.signatory.name": signatory})
 
 
 def places(data: bytes) -> dict[str, str]:
@@ -47,7 +36,7 @@ def places(data: bytes) -> dict[str, str]:
 def test_markdown_and_template_syntax_in_deal_values_is_printed_verbatim(workspace: Workspace) -> None:
     set_partner(workspace, NASTY, "Zoë O'Brien & <Sons> {{ x }}")
     law = "Delaware & <New York> *USA* {% raw %} \u00e9t\u00e9 #1"
-    edit_deal(workspace, r"^  governing_law: .*$", f"  governing_law: {yaml_string(law)}")
+    set_deal(workspace, "acme", {"terms.governing_law": law})
     result = build(workspace, "acme", commit=False)
     found = places(result.docx_path.read_bytes())
     for place in ("cover", "body", "footer", "signature"):

@@ -11,8 +11,7 @@ import pytest
 from assembler.build import build
 from assembler.word.libreoffice import docx_to_pdf, soffice_path
 
-from .conftest import copy_workspace
-from .test_build import CASES, EXAMPLES, key_terms
+from .conftest import CASES, EXAMPLES, copy_workspace, key_terms
 
 pytestmark = pytest.mark.skipif(
     soffice_path() is None or shutil.which("pdftotext") is None,

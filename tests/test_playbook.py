@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
 from assembler.deals.layout import Workspace
 
-from .conftest import run_cli
-from .test_deal_validation import edit_deal
+from .conftest import REMOVE, deal_value, git, run_cli, set_deal
 
 TODAY = "2026-11-26"
 
@@ -33,67 +33,67 @@ def state_of(ws: Workspace, deal: str = "acme", today: str = TODAY):  # type: ig
     return deal_state(ws, deal, today=dt.date.fromisoformat(today))
 
 
-def add_terms(ws: Workspace, text: str, deal: str = "acme") -> None:
-    edit_deal(ws, r"^  payment_net_days: 30$", "  payment_net_days: 30\n" + text, deal)
+def set_terms(ws: Workspace, terms: dict[str, object], deal: str = "acme") -> None:
+    set_deal(ws, deal, {f"terms.{key}": value for key, value in terms.items()})
 
 
 def approve(ws: Workspace, *grants: tuple[str, str], deal: str = "acme") -> None:
-    lines = "".join(
-        f"  - {{role: {role}, name: Signer {role}, date: 2026-11-20, covers: [{rule}]}}\n"
-        for role, rule in grants
+    first = len(deal_value(ws, deal, "approvals", default=[]))
+    set_deal(
+        ws,
+        deal,
+        {
+            f"approvals.{first + i}": {
+                "role": role,
+                "name": f"Signer {role}",
+                "date": dt.date(2026, 11, 20),
+                "covers": [rule],
+            }
+            for i, (role, rule) in enumerate(grants)
+        },
     )
-    path = ws.deal_file(deal)
-    path.write_text(path.read_text().replace("approvals:\n", "approvals:\n" + lines, 1))
 
 
 RED_FLAGS = [
     pytest.param(
-        "  exclusivity: none",
-        "  exclusivity: broad\n  exclusivity_scope: any competing firm",
+        {"exclusivity": "broad", "exclusivity_scope": "any competing firm"},
         ["red-flag.broad-exclusivity", "walk-away.broad-exclusivity", "position.below-minimum.exclusivity"],
         id="broad-exclusivity",
     ),
     pytest.param(
-        "  exclusivity: none",
-        "  exclusivity: none\n  jointly_developed_ip: partner",
+        {"jointly_developed_ip": "partner"},
         ["red-flag.jointly-developed-ip-to-partner", "walk-away.ip-assignment-to-partner"],
         id="ip",
     ),
     pytest.param(
-        '  renewal_performance_minimum: "500000"',
-        "",
+        {"renewal_performance_minimum": REMOVE},
         ["red-flag.auto-renewal-without-performance-minimum"],
         id="auto-renewal",
     ),
     pytest.param(
-        "  liability_cap_months: 12",
-        "  liability_cap_months: uncapped",
+        {"liability_cap_months": "uncapped"},
         ["red-flag.uncapped-liability", "walk-away.uncapped-liability"],
         id="uncapped",
     ),
+    pytest.param({"mfn_pricing": True}, ["red-flag.mfn-pricing"], id="mfn"),
     pytest.param(
-        "  exclusivity: none", "  exclusivity: none\n  mfn_pricing: true", ["red-flag.mfn-pricing"], id="mfn"
-    ),
-    pytest.param(
-        "  exclusivity: none",
-        "  exclusivity: none\n  partner_audit_of_customer_list: true",
+        {"partner_audit_of_customer_list": True},
         ["red-flag.partner-audit-of-customer-list"],
         id="audit",
     ),
     pytest.param(
-        "  exclusivity: none",
-        "  exclusivity: none\n  non_compete: {scope: analytics software, covers_core_product: true}",
+        {"non_compete": {"scope": "analytics software", "covers_core_product": True}},
         ["red-flag.non-compete-core-product"],
         id="non-compete",
     ),
 ]
 
 
-@pytest.mark.parametrize(("old", "new", "rules"), RED_FLAGS)
+@pytest.mark.parametrize(("terms", "rules"), RED_FLAGS)
 def test_each_red_flag_blocks_check_and_build(
-    workspace: Workspace, old: str, new: str, rules: list[str]
+    workspace: Workspace, terms: dict[str, object], rules: list[str]
 ) -> None:
-    edit_deal(workspace, "^" + old + "$\n?", new + ("\n" if new else ""))
+    set_terms(workspace, terms)
     found = findings(workspace)
     blocking = sorted(rule for rule, severity in found.items() if severity == "blocking")
     assert blocking == sorted(rules)
@@ -102,8 +102,6 @@ def test_each_red_flag_blocks_check_and_build(
     for rule in rules:
         assert rule in result.stdout
     assert result.stdout.rstrip().endswith(f"{len(rules)} blocking finding(s).")
-    from .conftest import git
-
     (workspace.root / ".gitignore").write_text("*.pdf\n")
     git(workspace, "init", "-q", "-b", "main")
     git(workspace, "add", "-A")
@@ -120,10 +118,13 @@ def test_each_red_flag_blocks_check_and_build(
 
 
 def test_sign_off_turns_red_flags_into_warnings_but_not_the_others(workspace: Workspace) -> None:
-    add_terms(
+    set_terms(
         workspace,
-        "  mfn_pricing: true\n  partner_audit_of_customer_list: true\n"
-        "  non_compete: {scope: analytics software, covers_core_product: true}",
+        {
+            "mfn_pricing": True,
+            "partner_audit_of_customer_list": True,
+            "non_compete": {"scope": "analytics software", "covers_core_product": True},
+        },
     )
     approve(
         workspace,
@@ -145,7 +146,7 @@ def test_sign_off_turns_red_flags_into_warnings_but_not_the_others(workspace: Wo
 
 
 def test_signed_off_walk_away_term_stays_blocking(workspace: Workspace) -> None:
-    edit_deal(workspace, r"^  liability_cap_months: 12$", "  liability_cap_months: uncapped")
+    set_terms(workspace, {"liability_cap_months": "uncapped"})
     approve(workspace, ("CPO", "uncapped-liability"), ("Legal", "uncapped-liability"))
     found = findings(workspace)
     assert found["red-flag.uncapped-liability"] == "warning"
@@ -153,7 +154,7 @@ def test_signed_off_walk_away_term_stays_blocking(workspace: Workspace) -> None:
 
 
 def test_below_minimum_is_blocking_with_the_batna(workspace: Workspace) -> None:
-    edit_deal(workspace, r'^  referral_fee_pct: "10"$', '  referral_fee_pct: "6"')
+    set_terms(workspace, {"referral_fee_pct": Decimal("6")})
     result = check(workspace)
     assert result.exit_code == 1
     assert "position.below-minimum.referral_fee_pct" in result.stdout
@@ -165,9 +166,7 @@ def test_below_minimum_is_blocking_with_the_batna(workspace: Workspace) -> None:
 
 
 def test_vertical_exclusivity_is_at_the_minimum_not_a_walk_away(workspace: Workspace) -> None:
-    edit_deal(
-        workspace, r"^  exclusivity: none$", "  exclusivity: vertical\n  exclusivity_scope: banks in Canada"
-    )
+    set_terms(workspace, {"exclusivity": "vertical", "exclusivity_scope": "banks in Canada"})
     found = findings(workspace)
     assert found["position.between.exclusivity"] == "info"
     assert not [rule for rule, severity in found.items() if severity == "blocking"]
@@ -196,7 +195,7 @@ def test_a_missing_mandatory_provision_blocks(workspace: Workspace) -> None:
 
 def test_thresholds_and_rules_come_from_the_library(workspace: Workspace) -> None:
     # The same deal, two library edits, no code change: the verdicts change.
-    add_terms(workspace, "  mfn_pricing: true")
+    set_terms(workspace, {"mfn_pricing": True})
     approve(workspace, ("CPO", "mfn-pricing"))
     assert findings(workspace)["red-flag.mfn-pricing"] == "blocking"
     rules = workspace.library_root / "rules" / "red-flags.yaml"
@@ -237,14 +236,14 @@ def test_the_clock_warns_and_never_blocks(workspace: Workspace, today: str, expe
 def test_concession_ledger_over_three_rounds(repo_workspace: Workspace) -> None:
     ws = repo_workspace
     assert run_cli(ws, "build", "acme").exit_code == 0
-    edit_deal(ws, r'^  referral_fee_pct: "10"$', '  referral_fee_pct: "12"')
+    set_terms(ws, {"referral_fee_pct": Decimal("12")})
     assert run_cli(ws, "build", "acme").exit_code == 0
-    edit_deal(ws, r'^  referral_fee_pct: "12"$', '  referral_fee_pct: "11"')
+    set_terms(ws, {"referral_fee_pct": Decimal("11")})
     assert run_cli(ws, "build", "acme").exit_code == 0
-    path = ws.deal_file("acme")
-    path.write_text(
-        path.read_text() + "asks:\n  - {kind: higher-referral-fee, detail: They want 20%}\n"
-        "  - {kind: go-direct}\n"
+    set_deal(
+        ws,
+        "acme",
+        {"asks": [{"kind": "higher-referral-fee", "detail": "They want 20%"}, {"kind": "go-direct"}]},
     )
     result = check(ws)
     assert result.exit_code == 0, result.stdout

@@ -9,14 +9,14 @@ import hashlib
 import itertools
 import json
 import subprocess
+from decimal import Decimal
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from assembler.deals.layout import Workspace
 
-from .conftest import git, run_cli
-from .test_deal_validation import edit_deal
+from .conftest import REMOVE, git, run_cli, set_deal
 
 SIGNED_ON = "2026-11-20"
 DEAL = "agreements/acme/deal.yaml"
@@ -90,14 +90,10 @@ def test_signing_with_one_checklist_item_missing_fails_and_names_it(repo_workspa
 
 def test_the_gate_lists_every_problem_at_once(repo_workspace: Workspace) -> None:
     ws = repo_workspace
-    edit_deal(ws, r"^  signatory: \{name: Dana Whitfield, ", "  signatory: {name: To be confirmed, ")
-    edit_deal(ws, r"^  payment_net_days: 30$", "  payment_net_days: 30\n  mfn_pricing: true")
+    set_deal(ws, "acme", {"partner.signatory.name": "To be confirmed", "terms.mfn_pricing": True})
     record_signature(ws, extra="    - {item: docusign, confirmed_by: Alex Ops, date: 2026-11-19}")
-    edit_deal(
-        ws,
-        r"\{item: cpo-approval, confirmed_by: Jordan Ellis, date: 2026-11-19\}",
-        "{item: cpo-approval, confirmed_by: Jordan Ellis, date: 2026-11-21}",
-    )
+    assert PRE_SIGNATURE[2][0] == "cpo-approval"
+    set_deal(ws, "acme", {"signature.pre_signature.2.date": dt.date(2026, 11, 21)})
     result = sign(ws)
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
@@ -123,7 +119,7 @@ def test_the_gate_lists_every_problem_at_once(repo_workspace: Workspace) -> None
 def test_signing_a_deal_changed_since_its_latest_round_is_refused(repo_workspace: Workspace) -> None:
     ws = repo_workspace
     assert run_cli(ws, "build", "acme").exit_code == 0
-    edit_deal(ws, r'^  referral_fee_pct: "10"$', '  referral_fee_pct: "12"')
+    set_deal(ws, "acme", {"terms.referral_fee_pct": Decimal("12")})
     record_signature(ws)
     result = sign(ws)
     assert result.exit_code == 1
@@ -223,7 +219,7 @@ def test_a_complete_sign_commits_the_executed_round_tag_and_record(repo_workspac
 def test_a_later_build_of_the_executed_document_fails(repo_workspace: Workspace) -> None:
     ws = repo_workspace
     signed(ws)
-    edit_deal(ws, r'^  referral_fee_pct: "10"$', '  referral_fee_pct: "12"')
+    set_deal(ws, "acme", {"terms.referral_fee_pct": Decimal("12")})
     head = git(ws, "rev-parse", "HEAD")
     result = run_cli(ws, "build", "acme")
     assert result.exit_code == 1
@@ -354,8 +350,7 @@ def test_post_signature_items_follow_tier_and_terms(workspace: Workspace) -> Non
         i.id for i in after_signature_items(load_valid_deal(workspace, "acme", library), library, signed_on)
     ]
     assert "pam-assigned" in gold and "mdf-account" in gold
-    edit_deal(workspace, r"^  tier: gold$", "  tier: silver")
-    edit_deal(workspace, r'^  mdf_amount: "25000"\n', "")
+    set_deal(workspace, "acme", {"partner.tier": "silver", "terms.mdf_amount": REMOVE})
     silver = after_signature_items(load_valid_deal(workspace, "acme", library), library, signed_on)
     assert [i.id for i in silver] == [
         "crm-active-partner",

@@ -18,8 +18,7 @@ from assembler.errors import AssemblyError
 from assembler.word.house_style import CLAUSE_NUM_ID, build_reference, build_shell
 from assembler.word.libreoffice import docx_to_pdf, soffice_path
 
-from .conftest import REPO, docx_paragraphs, docx_text
-from .test_build import CASES, EXAMPLES, LIBRARY
+from .conftest import CASES, EXAMPLES, LIBRARY, REPO, docx_paragraphs, docx_text
 
 TYPED_NUMBER = re.compile(r"^\s*(\d+(\.\d+)*\.?|\([a-z]{1,4}\))\s")
 
