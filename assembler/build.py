@@ -16,19 +16,18 @@ from assembler.assembly.assemble import AssembledDocument
 from assembler.assembly.twin import ClauseChange, clause_changes, summary_markdown
 from assembler.atomic_write import write_files_atomically
 from assembler.deals.contract import deal_changes
-from assembler.deals.layout import Workspace
+from assembler.deals.layout import DealLayout, Workspace
 from assembler.errors import AssemblerError
 from assembler.playbook.findings import Finding, blocking, evaluate, finance_findings
 from assembler.rounds.redline import redline_docx
 from assembler.rounds.round import (
     Round,
-    commit_message,
     commit_time,
     document_path,
     ensure_tags,
-    fault_point,
     latest_round,
     redline_path,
+    round_message,
     round_tag,
     rounds,
     tag_message,
@@ -93,18 +92,12 @@ def build(
             )
         )
     # git (GitPython) and the Word libraries are imported only now, while pandoc is already running.
-    from assembler.errors import RepositoryError
     from assembler.rounds.git import Repository
 
     if not commit:
         return replace(_build_uncommitted(workspace, deal_id, rendered, pdf), findings=findings)
-    repo = Repository(workspace.root, rendered.library.config.commit_identity)
-    if repo.root.resolve() != workspace.root.resolve():
-        raise RepositoryError(
-            f"the workspace {workspace.root} must be the top folder of its git repository ({repo.root})"
-        )
-    with repo.writer_lock(lock_timeout):
-        repo.check_index_unlocked()
+    repo = Repository.of_workspace(workspace.root, rendered.library.config.commit_identity)
+    with repo.writing(lock_timeout):
         result = _build_round(workspace, repo, deal_id, rendered, pdf)
     first_round = (
         []
@@ -226,14 +219,14 @@ def _build_round(
     files = {
         document_path(deal_id, document_id): docx,
         document_path(deal_id, document_id, "md"): markdown,
-        f"agreements/{deal_id}/deal.yaml": deal_yaml,
+        DealLayout(deal_id).deal_yaml: deal_yaml,
     }
     changes: list[ClauseChange] = []
     term_changes: list[str] = []
     redline_file = None
     if latest is not None:
         old_docx = repo.read_blob(latest.commit, document_path(deal_id, document_id)) or b""
-        old_yaml = (repo.read_blob(latest.commit, f"agreements/{deal_id}/deal.yaml") or b"").decode()
+        old_yaml = (repo.read_blob(latest.commit, DealLayout(deal_id).deal_yaml) or b"").decode()
         old_markdown = (
             repo.read_blob(latest.commit, document_path(deal_id, document_id, "md")) or b""
         ).decode()
@@ -245,7 +238,7 @@ def _build_round(
             assembled.document.title, latest.number, number, changes
         ).encode("utf-8")
 
-    message = commit_message(
+    message = round_message(
         deal_id,
         assembled.document.title,
         document_id,
@@ -255,22 +248,10 @@ def _build_round(
         docx,
         term_changes,
     )
-    fault_point("before-commit")
-    commit = repo.commit_files(files, message, when.isoformat())
-    repo.sync_index(list(files))  # the real index follows HEAD at once: nothing shows as staged or untracked
-    fault_point("after-commit")
-    new_round = Round(
-        deal_id,
-        document_id,
-        number,
-        commit,
-        hashlib.sha256(docx).hexdigest(),
-        library_tree,
-        rendered.deal.model,
-    )
-    repo.tag(round_tag(deal_id, document_id, number), commit, tag_message(new_round))
-    write_files_atomically({workspace.root / path: data for path, data in files.items()})
-    fault_point("after-files")
+    sha256 = hashlib.sha256(docx).hexdigest()
+    tag = (round_tag(deal_id, document_id, number), tag_message(deal_id, document_id, number))
+    commit = repo.record(files, message, when.isoformat(), [tag])
+    new_round = Round(deal_id, document_id, number, commit, sha256, library_tree, rendered.deal.model)
     pdf_path = _write(workspace, deal_id, document_id, docx, assembled.markdown, pdf) if pdf else None
     return BuildResult(
         deal_id,

@@ -7,7 +7,7 @@ from typing import Any
 
 from assembler.assembly.assemble import assemble
 from assembler.atomic_write import write_files_atomically
-from assembler.deals.layout import Workspace
+from assembler.deals.layout import DealLayout, Workspace
 from assembler.library.loader import Library
 from assembler.library.validate import choose_document, load_valid_deal
 from assembler.playbook.findings import (
@@ -53,7 +53,7 @@ def deal_state(
     history = [
         (
             f"{r.document_id} r{r.number}",
-            (repo.read_blob(r.commit, f"agreements/{deal_id}/deal.yaml") or b"").decode(),
+            (repo.read_blob(r.commit, DealLayout(deal_id).deal_yaml) or b"").decode(),
         )
         for r in found
     ]
@@ -73,6 +73,6 @@ def deal_state(
 
 
 def write_negotiation_report(workspace: Workspace, state: DealState, library: Library) -> str:
-    path = workspace.deal_dir(state.deal_id) / "negotiation.md"
+    path = workspace.path(DealLayout(state.deal_id).negotiation_report)
     write_files_atomically({path: negotiation_markdown(state, library).encode("utf-8")})
     return workspace.relative(path)

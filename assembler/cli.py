@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,23 +11,23 @@ import click
 
 from assembler.cli_library import library
 from assembler.deals.layout import Workspace
-from assembler.errors import AssemblerError
+from assembler.errors import InternalError
 
 
 class _Group(click.Group):
-    """Turns an unexpected exception into one line that says it is a bug (library errors print as-is)."""
+    """Turns an unexpected exception into exit code 3 and one line naming the log of its traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
+            if os.environ.get("ASSEMBLER_TEST_INTERNAL_ERROR"):  # test hook: how a bug is reported
+                raise RuntimeError("forced internal error (ASSEMBLER_TEST_INTERNAL_ERROR is set)")
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except KeyboardInterrupt:
             raise click.Abort() from None
         except Exception as exc:  # a bug, not bad input
-            raise AssemblerError(
-                f"internal error ({type(exc).__name__}: {exc}); this is a bug in assembler, please report it"
-            ) from exc
+            raise InternalError(exc) from exc
 
 
 @click.group(cls=_Group)

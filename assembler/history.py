@@ -9,8 +9,8 @@ from pathlib import Path
 from assembler.assembly.twin import ClauseChange, clause_changes, summary_markdown
 from assembler.atomic_write import write_files_atomically
 from assembler.deals.contract import deal_changes
-from assembler.deals.layout import Workspace
-from assembler.errors import AssemblerError
+from assembler.deals.layout import DealLayout, Workspace
+from assembler.errors import BadInputError
 from assembler.library.loader import Library
 from assembler.library.validate import choose_document, load_valid_deal
 from assembler.rounds.git import Repository
@@ -34,7 +34,7 @@ def deal_history(workspace: Workspace, deal_id: str) -> list[HistoryEntry]:
     previous_yaml: str | None = None
     for item in rounds(repo, deal_id):
         info = repo.commit_info(item.commit)
-        deal_yaml = (repo.read_blob(item.commit, f"agreements/{deal_id}/deal.yaml") or b"").decode("utf-8")
+        deal_yaml = (repo.read_blob(item.commit, DealLayout(deal_id).deal_yaml) or b"").decode("utf-8")
         changes = deal_changes(previous_yaml, deal_yaml) if previous_yaml is not None else []
         entries.append(HistoryEntry(item, info.date, info.author, changes))
         previous_yaml = deal_yaml
@@ -60,7 +60,7 @@ def redline_between(
     repo = Repository(workspace.root)
     found = {r.number: r for r in rounds(repo, deal_id, document_id)}
     if len(found) < 2 and (old is None or new is None):
-        raise AssemblerError(
+        raise BadInputError(
             f"{deal_id}/{document_id} has {len(found)} round(s); a redline needs two. Build a new round first"
         )
     new = new if new is not None else max(found)
@@ -68,9 +68,9 @@ def redline_between(
     for number in (old, new):
         if number not in found:
             known = ", ".join(str(n) for n in sorted(found)) or "none"
-            raise AssemblerError(f"{deal_id}/{document_id}: there is no round {number} (rounds: {known})")
+            raise BadInputError(f"{deal_id}/{document_id}: there is no round {number} (rounds: {known})")
     if old >= new:
-        raise AssemblerError(f"--from {old} must be an earlier round than --to {new}")
+        raise BadInputError(f"--from {old} must be an earlier round than --to {new}")
     older, newer = found[old], found[new]
 
     def blob(item: Round, suffix: str) -> bytes:

@@ -98,7 +98,7 @@ def test_build_through_the_cli_prints_what_it_wrote(workspace: Workspace) -> Non
 
 def test_unknown_document_for_the_model(workspace: Workspace) -> None:
     result = run_cli(workspace, "build", "acme", "--document", "oem-license-agreement")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr == (
         "Error: --document oem-license-agreement: not a document of the Co-Sell model; "
         "use one of: loi, co-sell-agreement\n"

@@ -110,7 +110,7 @@ def assert_refused(workspace: Workspace, error: str) -> None:
     before = files_under(workspace.root)
     for command in ("validate", "build"):
         result = run_cli(workspace, command, "acme")
-        assert result.exit_code == 1
+        assert result.exit_code == 2
         assert result.stderr.splitlines() == [f"Error: {error}"]
     assert files_under(workspace.root) == before  # nothing created, nothing half-written
 
@@ -134,7 +134,7 @@ def test_malformed_deal_file_is_refused_with_its_line(
 @pytest.mark.parametrize("deal_id", ["acme/../brightpath", "..", "Acme", "acme corp", "-acme", "a" * 64, ""])
 def test_bad_deal_ids_are_refused_before_any_path_is_built(workspace: Workspace, deal_id: str) -> None:
     result = run_cli(workspace, "build", "--", deal_id)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr == (
         f"Error: deal id {deal_id!r} is not allowed: use 1-63 lowercase letters, digits and hyphens, "
         "starting with a letter or digit (e.g. acme or acme-emea)\n"
@@ -143,7 +143,7 @@ def test_bad_deal_ids_are_refused_before_any_path_is_built(workspace: Workspace,
 
 def test_missing_deal_folder(workspace: Workspace) -> None:
     result = run_cli(workspace, "build", "globex")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert (
         result.stderr == "Error: agreements/globex: no such deal; create it with `assembler new globex ...`\n"
     )
@@ -152,7 +152,7 @@ def test_missing_deal_folder(workspace: Workspace) -> None:
 def test_several_problems_are_reported_at_once(workspace: Workspace) -> None:
     set_deal(workspace, "acme", {"terms.term_months": -3, "partner.tier": "diamond"})
     result = run_cli(workspace, "validate", "acme")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         f"Error: {DEAL}: partner.tier: Input should be 'platinum', 'gold', 'silver' or 'registered'",
         f"Error: {DEAL}: terms.term_months: Input should be greater than or equal to 1",
@@ -182,7 +182,7 @@ def test_money_and_percentages_are_decimals(workspace: Workspace) -> None:
 def test_technology_alliance_has_no_fees(workspace: Workspace) -> None:
     set_deal(workspace, "glimmer", {"terms.referral_fee_pct": Decimal("5")})
     result = run_cli(workspace, "validate", "glimmer")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr == (
         "Error: agreements/glimmer/deal.yaml: terms.referral_fee_pct: "
         "not used in a Technology Alliance deal; remove it\n"
@@ -192,7 +192,7 @@ def test_technology_alliance_has_no_fees(workspace: Workspace) -> None:
 def test_oem_needs_a_royalty_or_licence_fee(workspace: Workspace) -> None:
     set_deal(workspace, "emberline", {"terms.oem.royalty_pct": REMOVE})
     result = run_cli(workspace, "validate", "emberline")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr == (
         "Error: agreements/emberline/deal.yaml: terms.oem: set exactly one of royalty_pct or licence_fee\n"
     )
@@ -201,7 +201,7 @@ def test_oem_needs_a_royalty_or_licence_fee(workspace: Workspace) -> None:
 def test_jv_equity_split_must_sum_to_100(workspace: Workspace) -> None:
     set_deal(workspace, "fjordlabs", {"terms.joint_venture.equity_split.partner_pct": Decimal("30")})
     result = run_cli(workspace, "validate", "fjordlabs")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr == (
         "Error: agreements/fjordlabs/deal.yaml: terms.joint_venture.equity_split: "
         "company_pct + partner_pct must be 100, not 90\n"

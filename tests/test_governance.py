@@ -408,12 +408,12 @@ def test_base_must_name_a_commit_and_is_never_an_option(repo_workspace: Workspac
     ws = repo_workspace
     before = sorted(p.name for p in ws.root.iterdir())
     result = run_cli(ws, "library", command, "--base=--output=stolen")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr == (
         "Error: --base --output=stolen: a revision cannot start with '-'; name a branch, tag or commit\n"
     )
     result = run_cli(ws, "library", command, "--base", "no-such-branch")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr == (
         "Error: --base no-such-branch: not a commit in this repository; name a branch, tag or commit (in CI, "
         "fetch the base branch: actions/checkout with fetch-depth: 0)\n"

@@ -322,7 +322,7 @@ def test_hostile_files_are_rejected_in_little_memory_and_leave_the_repository_un
     result = run_cli(sent, "ingest", "acme", str(path))
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr.startswith(f"Error: hostile.docx: rejected: {reason}"), result.stderr
     assert result.stderr.endswith("; nothing was stored\n") and result.stderr.count("\n") == 1
     # Well under the 20 MB the zip bomb unpacks to: no hostile entry is ever decompressed or parsed.

@@ -399,7 +399,7 @@ def test_status_shows_executed_deals_with_open_post_signature_items(repo_workspa
     # A typo in an item id is an error, not an item left open forever.
     path.write_text(path.read_text() + "    - {item: crm, done_by: Sam Rivera, date: 2026-11-21}\n")
     result = run_cli(ws, "status", "--today", "2026-11-23")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr.startswith(
         f"Error: {DEAL}: signature.post_signature.2.item: unknown post-signature checklist item 'crm'; "
     )

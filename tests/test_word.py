@@ -105,7 +105,7 @@ def test_reference_to_a_clause_not_in_the_document_fails(workspace: Workspace) -
     path = workspace.library_root / "clauses" / "referral" / "referral-fees.md"
     path.write_text(path.read_text() + "\nSee also [[ref:jv-governance]].\n")
     result = run_cli(workspace, "build", "brightpath")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr == (
         "Error: clause_library/clauses/referral/referral-fees.md: refers to [[ref:jv-governance]], which is "
         "not a numbered clause of the Referral Agreement for this model\n"

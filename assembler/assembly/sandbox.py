@@ -4,12 +4,11 @@ printed, formatted data."""
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import jinja2
+import platformdirs
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from assembler.assembly import markdown
@@ -41,8 +40,7 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     folder only means compiling again.
     """
     try:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        folder = base / "assembler" / f"jinja-{jinja2.__version__}"
+        folder = platformdirs.user_cache_path("assembler") / f"jinja-{jinja2.__version__}"
         folder.mkdir(parents=True, exist_ok=True)
         probe = folder / ".writable"
         probe.touch()

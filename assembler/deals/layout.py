@@ -1,4 +1,5 @@
-"""The workspace: the git checkout that holds `clause_library/` and `agreements/`, and paths inside it."""
+"""The workspace (the git checkout that holds `clause_library/` and `agreements/`) and `DealLayout`, the one
+owner of every path under `agreements/<deal>/`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,57 @@ from assembler.errors import WorkspaceError
 
 
 @dataclass(frozen=True)
+class DealLayout:
+    """Every file of one deal, as repository-relative POSIX paths (what git and commit trailers name).
+
+    The id is checked before any path is built from it, so no path can leave `agreements/`.
+    """
+
+    deal_id: str
+
+    def __post_init__(self) -> None:
+        check_deal_id(self.deal_id)
+
+    @property
+    def folder(self) -> str:
+        """`agreements/<deal>`."""
+        return f"agreements/{self.deal_id}"
+
+    @property
+    def deal_yaml(self) -> str:
+        """The deal file, the input of every command."""
+        return f"{self.folder}/deal.yaml"
+
+    @property
+    def negotiation_report(self) -> str:
+        """`check`'s report."""
+        return f"{self.folder}/negotiation.md"
+
+    def document(self, document_id: str, suffix: str = "docx") -> str:
+        """The current draft of a document (`docx`) or its Markdown twin (`md`)."""
+        return f"{self.folder}/{document_id}.{suffix}"
+
+    def redline(self, document_id: str, old: int, new: int, suffix: str = "docx") -> str:
+        """The redline between two rounds (`docx`) or its per-clause change summary (`md`)."""
+        return f"{self.folder}/redlines/{document_id}.r{old}-r{new}.{suffix}"
+
+    def executed(self, document_id: str, suffix: str = "docx") -> str:
+        """An executed document (`docx`) or one of its companions (`execution.json`, ...)."""
+        return f"{self.folder}/executed/{document_id}.{suffix}"
+
+    def triage(self, stem: str, suffix: str) -> str:
+        """A received counterparty file (`docx`) or its triage report (`md`)."""
+        return f"{self.folder}/triage/{stem}.{suffix}"
+
+    def wording(self, clause_id: str) -> str:
+        """The deal's negotiated wording of one clause."""
+        return f"{self.folder}/wording/{clause_id}.md"
+
+
+@dataclass(frozen=True)
 class Workspace:
+    """The checkout that holds the clause library and the deals."""
+
     root: Path
 
     @classmethod
@@ -33,12 +84,21 @@ class Workspace:
     def agreements(self) -> Path:
         return self.root / "agreements"
 
+    def deal(self, deal_id: str) -> DealLayout:
+        """The paths of one deal (the id is checked first)."""
+        return DealLayout(deal_id)
+
+    def path(self, relative: str) -> Path:
+        """The absolute path of a repository-relative one (as DealLayout gives them)."""
+        return self.root / relative
+
     def deal_dir(self, deal_id: str) -> Path:
         """The deal's folder; the id is checked before any path is built from it."""
-        return self.agreements / check_deal_id(deal_id)
+        return self.path(DealLayout(deal_id).folder)
 
     def deal_file(self, deal_id: str) -> Path:
-        return self.deal_dir(deal_id) / "deal.yaml"
+        """The deal's deal.yaml."""
+        return self.path(DealLayout(deal_id).deal_yaml)
 
     def relative(self, path: Path) -> str:
         """A path as shown in messages: relative to the workspace, with forward slashes."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assembler.deals.layout import DealLayout
 from assembler.errors import DealError, LibraryError
 from assembler.governance.revisions import clause_text, clauses_in_tree, resolve_base
 from assembler.library.loader import Clause, Library, read_clauses, work_tree_clause_files
@@ -115,7 +116,7 @@ def affected_deals(
     impacts: list[DealImpact] = []
     warnings: list[str] = []
     for deal_id in workspace.deal_ids():
-        source = f"agreements/{deal_id}/deal.yaml"
+        source = DealLayout(deal_id).deal_yaml
         try:
             deal = load_deal(workspace.deal_file(deal_id), source)
         except DealError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from assembler.errors import AssemblerError
+from assembler.errors import BadInputError
 from assembler.library.loader import Clause, read_clauses
 
 if TYPE_CHECKING:
@@ -29,10 +29,10 @@ def resolve_base(repo: Repository, base: str) -> str:
     commit = repo.resolve_commit(base)
     if commit is None:
         if base.startswith("-"):
-            raise AssemblerError(
+            raise BadInputError(
                 f"--base {base}: a revision cannot start with '-'; name a branch, tag or commit"
             )
-        raise AssemblerError(
+        raise BadInputError(
             f"--base {base}: not a commit in this repository; name a branch, tag or commit (in CI, fetch the "
             "base branch: actions/checkout with fetch-depth: 0)"
         )

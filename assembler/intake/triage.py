@@ -29,6 +29,7 @@ from assembler.library.loader import Clause, Library
 from assembler.library.patterns import RedFlagPattern, load_red_flag_patterns
 from assembler.library.validate import choose_document, load_valid_deal
 from assembler.playbook.findings import PositionRating, rate_positions
+from assembler.rounds.trailers import commit_message
 from assembler.word.house_style import COVER_BOOKMARK, SIGNATURE_BOOKMARK
 
 Class = Literal["critical", "negotiable", "acceptable"]
@@ -366,35 +367,25 @@ def ingest(
     if commit:
         from assembler.rounds.round import commit_time
 
-        message = (
-            "\n".join(
-                [
-                    f"{deal_id}: counterparty redline of {library.document(document_id).title} "
-                    f"round {sent.number} triaged",
-                    "",
-                    _summary(items, identical),
-                    "",
-                    f"Deal: {deal_id}",
-                    f"Document: {document_id}",
-                    f"Round: {sent.number}",
-                    f"Received-From: {_one_line(sender)}",
-                    f"Received-SHA256: {sha}",
-                ]
-            )
-            + "\n"
+        message = commit_message(
+            f"{deal_id}: counterparty redline of {library.document(document_id).title} round {sent.number} "
+            "triaged",
+            [_summary(items, identical)],
+            {
+                "Deal": deal_id,
+                "Document": document_id,
+                "Round": sent.number,
+                "Received-From": sender,
+                "Received-SHA256": sha,
+            },
         )
-        with repo.writer_lock(300):
-            repo.check_index_unlocked()
-            commit_sha = repo.commit_files(files, message, commit_time().isoformat())
-            repo.sync_index(list(files))
-    write_files_atomically({workspace.root / path: content for path, content in files.items()})
+        with repo.writing(300):
+            commit_sha = repo.record(files, message, commit_time().isoformat())
+    else:
+        write_files_atomically({workspace.root / path: content for path, content in files.items()})
     return IngestResult(
         deal_id, document_id, sent.number, items, report_path, received_path, commit_sha, identical
     )
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())[:200]
 
 
 def _claimed_authors(items: list[TriageItem]) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from assembler.assembly.assemble import AssembledDocument
 from assembler.assembly.markdown import as_text
 from assembler.deals.contract import Deal, deal_changes
-from assembler.errors import AssemblerError
+from assembler.errors import BadInputError
 from assembler.library.loader import Library
 from assembler.playbook.findings import Finding, MilestoneState, PositionRating, Progress, position_score
 
@@ -29,7 +29,7 @@ def today_from(value: dt.date | None) -> dt.date:
         try:
             return dt.date.fromisoformat(pinned)
         except ValueError:
-            raise AssemblerError(f"ASSEMBLER_TODAY={pinned!r} is not a date; use YYYY-MM-DD") from None
+            raise BadInputError(f"ASSEMBLER_TODAY={pinned!r} is not a date; use YYYY-MM-DD") from None
     return dt.date.today()
 
 

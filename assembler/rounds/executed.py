@@ -1,4 +1,4 @@
-""""Is it executed?": executed paths and tags, the execution commit read back from git, and the refusal to
+""" "Is it executed?": executed paths and tags, the execution commit read back from git, and the refusal to
 build an executed document again."""
 
 from __future__ import annotations
@@ -7,10 +7,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from assembler.deals.layout import DealLayout
 from assembler.errors import SignatureError
-from assembler.rounds.round import (
-    trailers,
-)
+from assembler.rounds.trailers import Trailers
 
 if TYPE_CHECKING:
     from assembler.rounds.git import Repository
@@ -18,7 +17,7 @@ if TYPE_CHECKING:
 
 def executed_path(deal_id: str, document_id: str, suffix: str = "docx") -> str:
     """Repository-relative path of an executed document (suffix "docx") or of one of its companions."""
-    return f"agreements/{deal_id}/executed/{document_id}.{suffix}"
+    return DealLayout(deal_id).executed(document_id, suffix)
 
 
 def executed_tag(deal_id: str, document_id: str) -> str:
@@ -37,8 +36,8 @@ class Execution:
     commit: str
 
 
-def parse_execution(commit: str, message: str) -> Execution | None:
-    found = trailers(message)
+def parse_execution(commit: str, found: Trailers) -> Execution | None:
+    """The execution a commit records, from its trailers; None for any other commit."""
     try:
         return Execution(
             found["Deal"],
@@ -56,9 +55,9 @@ def find_execution(repo: Repository, deal_id: str, document_id: str) -> Executio
     """The document's execution: from its tag, else (a crash before tagging) from the commit trailers."""
     tag = executed_tag(deal_id, document_id)
     tagged = repo.tags(tag).get(tag)
-    candidates = [(tagged, repo.commit_info(tagged).message)] if tagged else []
-    for commit, message in [*candidates, *repo.log_messages(executed_path(deal_id, document_id))]:
-        found = parse_execution(commit, message)
+    candidates = [(tagged, repo.commit_trailers(tagged))] if tagged else []
+    for commit, trailers in [*candidates, *repo.log_trailers(executed_path(deal_id, document_id))]:
+        found = parse_execution(commit, trailers)
         if found and (found.deal_id, found.document_id) == (deal_id, document_id):
             return found
     return None

@@ -9,16 +9,20 @@ after `--` (or are full ref names), so no user string can be read as an option.
 from __future__ import annotations
 
 import contextlib
-import fcntl
+import os
+import re
+import sys
 import tempfile
-import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import git
 
-from assembler.errors import RepositoryError
+from assembler.atomic_write import write_files_atomically
+from assembler.errors import RepositoryError, tool_timeout
+from assembler.rounds.trailers import LOG_FORMAT, Trailers, parse_log
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,24 @@ class CommitInfo:
     message: str
 
 
+_SHA1 = re.compile(r"^[0-9a-f]{40}$")
+
+# No git command of ours takes more than a few seconds on a repository of thousands of rounds.
+GIT_TIMEOUT_SECONDS = 120.0
+
+
+class _TimedGit(git.Git):
+    """git with a time budget on every call (GitPython's kill_after_timeout)."""
+
+    def execute(self, command: Any, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("kill_after_timeout", tool_timeout("git", GIT_TIMEOUT_SECONDS))
+        return super().execute(command, *args, **kwargs)
+
+
+class _TimedRepo(git.Repo):
+    GitCommandWrapperType = _TimedGit
+
+
 class Repository:
     """The git repository that holds the workspace."""
 
@@ -36,7 +58,7 @@ class Repository:
         # (name, email) to commit and tag with when git has no user.name / user.email configured.
         self.fallback_identity = fallback_identity
         try:
-            self.repo = git.Repo(root, search_parent_directories=True)
+            self.repo = _TimedRepo(root, search_parent_directories=True)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
             raise RepositoryError(
                 f"{root} is not inside a git repository: run `git init` there (drafts are committed as "
@@ -45,6 +67,16 @@ class Repository:
         self.root = Path(self.repo.working_tree_dir or root)
         self.git_dir = Path(self.repo.git_dir)
         self.git = self.repo.git
+
+    @classmethod
+    def of_workspace(cls, root: Path, fallback_identity: tuple[str, str] | None = None) -> Repository:
+        """The repository whose top folder is the workspace `root` (the only kind a command writes to)."""
+        repo = cls(root, fallback_identity)
+        if repo.root.resolve() != root.resolve():
+            raise RepositoryError(
+                f"the workspace {root} must be the top folder of its git repository ({repo.root})"
+            )
+        return repo
 
     # --- reading -----------------------------------------------------------------------------------------
 
@@ -77,17 +109,23 @@ class Repository:
             message=str(commit.message),
         )
 
-    def log_messages(self, path: str) -> list[tuple[str, str]]:
-        """(commit, full message) of every commit touching `path`, newest first."""
+    def log_trailers(self, path: str | None = None) -> list[tuple[str, Trailers]]:
+        """(commit, trailers) of every commit touching `path` (every commit when None), newest first."""
         if self.head() is None:
             return []
-        raw = self.git.log("-z", "--format=%H%x1f%B", "HEAD", "--", f":(literal){path}")
-        entries = []
-        for record in raw.split("\x00"):
-            if "\x1f" in record:
-                sha, message = record.split("\x1f", 1)
-                entries.append((sha.strip(), message))
-        return entries
+        limit = ["--", f":(literal){path}"] if path is not None else []
+        return parse_log(self.git.log("-z", f"--format={LOG_FORMAT}", "HEAD", *limit))
+
+    def commit_trailers(self, commit: str) -> Trailers:
+        """The trailers of one commit (a full commit id); empty when it is not a commit here."""
+        if not _SHA1.fullmatch(commit):
+            return {}
+        try:
+            raw = self.git.log("-z", "-1", f"--format={LOG_FORMAT}", commit, "--")
+        except git.GitCommandError:
+            return {}
+        entries = parse_log(raw)
+        return entries[0][1] if entries else {}
 
     def tags(self, prefix: str) -> dict[str, str]:
         """Tag name → commit for tags under `prefix` (e.g. "acme/co-sell-agreement/")."""
@@ -157,25 +195,26 @@ class Repository:
 
     @contextlib.contextmanager
     def writer_lock(self, timeout: float) -> Iterator[None]:
-        """One writer at a time: an exclusive lock on a file in the git directory (waits up to `timeout`)."""
+        """One writer at a time: a lock file in the git directory (waits up to `timeout`, saying so)."""
+        import filelock  # only commands that write load it
+
         path = self.git_dir / "assembler.lock"
-        with open(path, "a+") as handle:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise RepositoryError(
-                            f"another assembler process is writing to this repository (lock {path}); "
-                            "wait for it to finish and try again"
-                        ) from None
-                    time.sleep(0.05)
+        lock = filelock.FileLock(str(path))
+        try:
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            print(f"Waiting for another assembler process to finish writing (lock {path})", file=sys.stderr)
             try:
-                yield
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+                lock.acquire(timeout=timeout)
+            except filelock.Timeout:
+                raise RepositoryError(
+                    f"another assembler process is writing to this repository (lock {path}); "
+                    "wait for it to finish and try again"
+                ) from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     def write_blob(self, data: bytes) -> str:
         with tempfile.NamedTemporaryFile(dir=self.git_dir, prefix="assembler-blob-", delete=True) as handle:
@@ -248,3 +287,31 @@ class Repository:
     def sync_index(self, paths: list[str]) -> None:
         """Make the real index match HEAD for `paths` (after a commit made through a private index)."""
         self.git.reset("-q", "HEAD", "--", *[f":(literal){p}" for p in paths])
+
+    @contextlib.contextmanager
+    def writing(self, timeout: float) -> Iterator[None]:
+        """The writer's critical section: the lock held and git's own index lock absent."""
+        with self.writer_lock(timeout):
+            self.check_index_unlocked()
+            yield
+
+    def record(
+        self, files: dict[str, bytes], message: str, date: str, tags: Iterable[tuple[str, str]] = ()
+    ) -> str:
+        """The commit sequence, inside `writing()`: commit exactly `files` on HEAD, make the index follow,
+        tag the commit (name, message), then write the files to the work tree. Returns the commit."""
+        fault_point("before-commit")
+        commit = self.commit_files(files, message, date)
+        self.sync_index(list(files))  # at once: nothing shows as staged or untracked
+        fault_point("after-commit")
+        for name, tag_message in tags:
+            self.tag(name, commit, tag_message)
+        write_files_atomically({self.root / path: data for path, data in files.items()})
+        fault_point("after-files")
+        return commit
+
+
+def fault_point(name: str) -> None:
+    """Test hook: ASSEMBLER_FAULT_AT=<name> kills the process at that point, as a crash would."""
+    if os.environ.get("ASSEMBLER_FAULT_AT") == name:
+        os.kill(os.getpid(), 9)

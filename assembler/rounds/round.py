@@ -9,15 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from assembler.deals.layout import DealLayout
+from assembler.rounds.trailers import Trailers, commit_message
+
 if TYPE_CHECKING:
     from assembler.rounds.git import Repository
-
-
-TRAILER = re.compile(r"^([A-Za-z0-9-]+): (.*)$", re.M)
 
 
 @dataclass(frozen=True)
@@ -41,21 +40,15 @@ def round_tag(deal_id: str, document_id: str, number: int) -> str:
 
 def document_path(deal_id: str, document_id: str, suffix: str = "docx") -> str:
     """Repository-relative path of a deal's current draft."""
-    return f"agreements/{deal_id}/{document_id}.{suffix}"
+    return DealLayout(deal_id).document(document_id, suffix)
 
 
 def redline_path(deal_id: str, document_id: str, old: int, new: int, suffix: str = "docx") -> str:
-    return f"agreements/{deal_id}/redlines/{document_id}.r{old}-r{new}.{suffix}"
+    return DealLayout(deal_id).redline(document_id, old, new, suffix)
 
 
-def trailers(message: str) -> dict[str, str]:
-    """The trailer block (the last paragraph) of a commit message."""
-    last = message.strip().split("\n\n")[-1]
-    return {key: value.strip() for key, value in TRAILER.findall(last)}
-
-
-def parse_round(commit: str, message: str) -> Round | None:
-    found = trailers(message)
+def parse_round(commit: str, found: Trailers) -> Round | None:
+    """The round a commit records, from its trailers; None for any other commit."""
     try:
         return Round(
             deal_id=found["Deal"],
@@ -72,10 +65,10 @@ def parse_round(commit: str, message: str) -> Round | None:
 
 def rounds(repo: Repository, deal_id: str, document_id: str | None = None) -> list[Round]:
     """Every round of a deal (optionally one document), oldest first, from commit trailers."""
-    path = f"agreements/{deal_id}/" if document_id is None else document_path(deal_id, document_id)
+    path = f"{DealLayout(deal_id).folder}/" if document_id is None else document_path(deal_id, document_id)
     found = []
-    for commit, message in repo.log_messages(path):
-        parsed = parse_round(commit, message)
+    for commit, trailers in repo.log_trailers(path):
+        parsed = parse_round(commit, trailers)
         if parsed and parsed.deal_id == deal_id and document_id in (None, parsed.document_id):
             found.append(parsed)
     return sorted(found, key=lambda r: (r.number, r.document_id)) if document_id else found[::-1]
@@ -97,14 +90,15 @@ def ensure_tags(repo: Repository, found: list[Round]) -> None:
     existing = repo.tags(f"{found[0].deal_id}/")
     for item in found:
         if item.tag not in existing:
-            repo.tag(item.tag, item.commit, tag_message(item))
+            repo.tag(item.tag, item.commit, tag_message(item.deal_id, item.document_id, item.number))
 
 
-def tag_message(item: Round) -> str:
-    return f"{item.deal_id}: {item.document_id} round {item.number}"
+def tag_message(deal_id: str, document_id: str, number: int) -> str:
+    """The annotation of a round's tag."""
+    return f"{deal_id}: {document_id} round {number}"
 
 
-def commit_message(
+def round_message(
     deal_id: str,
     document_title: str,
     document_id: str,
@@ -114,19 +108,20 @@ def commit_message(
     docx: bytes,
     changes: list[str],
 ) -> str:
+    """A round's commit message: what changed since the previous round, then the round's trailers."""
     body = ["Changed since the previous round:", *(f"- {c}" for c in changes)] if changes else []
-    lines = [f"{deal_id}: {document_title}, round {number}", ""]
-    if body:
-        lines += [*body, ""]
-    lines += [
-        f"Deal: {deal_id}",
-        f"Document: {document_id}",
-        f"Round: {number}",
-        f"Model: {model}",
-        f"Clause-Library: {library_tree}",
-        f"Docx-SHA256: {hashlib.sha256(docx).hexdigest()}",
-    ]
-    return "\n".join(lines) + "\n"
+    return commit_message(
+        f"{deal_id}: {document_title}, round {number}",
+        body,
+        {
+            "Deal": deal_id,
+            "Document": document_id,
+            "Round": number,
+            "Model": model,
+            "Clause-Library": library_tree,
+            "Docx-SHA256": hashlib.sha256(docx).hexdigest(),
+        },
+    )
 
 
 def commit_time() -> dt.datetime:
@@ -138,9 +133,3 @@ def commit_time() -> dt.datetime:
         except ValueError:
             pass
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
-def fault_point(name: str) -> None:
-    """Test hook: ASSEMBLER_FAULT_AT=<name> kills the process at that point, as a crash would."""
-    if os.environ.get("ASSEMBLER_FAULT_AT") == name:
-        os.kill(os.getpid(), 9)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from assembler.assembly import markdown
-from assembler.atomic_write import write_files_atomically
 from assembler.deals.contract import Deal
 from assembler.deals.layout import Workspace
 from assembler.errors import SignatureError
@@ -34,6 +33,7 @@ from assembler.rounds.round import (
     latest_round,
     round_tag,
 )
+from assembler.rounds.trailers import commit_message
 from assembler.signature.after import AfterSignatureItem, _unknown_ids, after_signature_items
 from assembler.signature.announcement import (
     announcement_config,
@@ -103,7 +103,6 @@ def sign(
     lock_timeout: float = LOCK_TIMEOUT_SECONDS,
 ) -> SignResult:
     """Record the signature of a deal's document; every reason to refuse is reported at once."""
-    from assembler.errors import RepositoryError
     from assembler.rounds.git import Repository
 
     library = Library(workspace.library_root)
@@ -118,11 +117,7 @@ def sign(
             f"execution of an agreement (here: {', '.join(agreements)})"
         )
     announcement_config(library)  # a library without it cannot write the announcement: say so first
-    repo = Repository(workspace.root, library.config.commit_identity)
-    if repo.root.resolve() != workspace.root.resolve():
-        raise RepositoryError(
-            f"the workspace {workspace.root} must be the top folder of its git repository ({repo.root})"
-        )
+    repo = Repository.of_workspace(workspace.root, library.config.commit_identity)
     refuse_if_executed(repo, deal_id, document_id)
 
     problems = _gate_problems(workspace, deal_id, deal, library, signed_on)
@@ -146,8 +141,7 @@ def sign(
             "\n".join([f"{deal_id}: not signed: {len(problems)} problem(s) to resolve first", *problems])
         )
 
-    with repo.writer_lock(lock_timeout):
-        repo.check_index_unlocked()
+    with repo.writing(lock_timeout):
         refuse_if_executed(repo, deal_id, document_id)  # another `sign` may have finished meanwhile
         if latest_round(repo, deal_id, document_id) != latest:
             raise SignatureError(f"{docx_name}: a new round was committed meanwhile; check it and sign again")
@@ -160,26 +154,22 @@ def sign(
         files, items, first_qbr = _execution_files(
             workspace, deal_id, deal, library, document, latest, docx, signed_on
         )
-        message = "\n".join(
-            [
-                f"{deal_id}: {document.title} executed, round {latest.number}, signed on {signed_on}",
-                "",
-                f"Deal: {deal_id}",
-                f"Document: {document_id}",
-                f"Round: {latest.number}",
-                f"Executed-On: {signed_on.isoformat()}",
-                f"Docx-SHA256: {latest.docx_sha256}",
-            ]
+        message = commit_message(
+            f"{deal_id}: {document.title} executed, round {latest.number}, signed on {signed_on}",
+            [],
+            {
+                "Deal": deal_id,
+                "Document": document_id,
+                "Round": latest.number,
+                "Executed-On": signed_on.isoformat(),
+                "Docx-SHA256": latest.docx_sha256,
+            },
         )
-        commit = repo.commit_files(files, message + "\n", commit_time().isoformat())
-        repo.sync_index(list(files))
         tag = executed_tag(deal_id, document_id)
-        repo.tag(
-            tag,
-            commit,
-            f"{deal_id}: {document.title} executed on {signed_on.isoformat()} (round {latest.number})",
+        tag_message = (
+            f"{deal_id}: {document.title} executed on {signed_on.isoformat()} (round {latest.number})"
         )
-        write_files_atomically({workspace.root / path: data for path, data in files.items()})
+        commit = repo.record(files, message, commit_time().isoformat(), [(tag, tag_message)])
     return SignResult(
         deal_id,
         document_id,

@@ -99,7 +99,7 @@ def _verify_document(workspace: Workspace, repo: Repository, deal_id: str, docum
     from git.exc import ODBError
 
     try:
-        signed_round = parse_round(round_commit, repo.commit_info(round_commit).message)
+        signed_round = parse_round(round_commit, repo.commit_trailers(round_commit))
     except (ValueError, ODBError):  # no such commit in this repository
         signed_round = None
     if signed_round is None or (signed_round.deal_id, signed_round.document_id, signed_round.number) != (

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
-from assembler.errors import AssemblerError
+from assembler.errors import RenderError
+from assembler.subprocesses import run_bounded
 
 INSTALL_HINT = (
     "LibreOffice is not installed, so no PDF was made; install it (Debian/Ubuntu: "
@@ -16,20 +16,25 @@ INSTALL_HINT = (
 
 
 def soffice_path() -> str | None:
+    """The LibreOffice command, or None when it is not installed."""
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def docx_to_pdf(docx: bytes, timeout: float = 180) -> bytes:
+# A first start of LibreOffice with a fresh profile takes ~10 s; a long agreement converts in under a minute.
+SOFFICE_TIMEOUT_SECONDS = 180.0
+
+
+def docx_to_pdf(docx: bytes) -> bytes:
     """Convert with LibreOffice headless; each run gets its own profile (shared ones drop outputs)."""
     soffice = soffice_path()
     if soffice is None:
-        raise AssemblerError(INSTALL_HINT)
+        raise RenderError(INSTALL_HINT)
     with tempfile.TemporaryDirectory(prefix="assembler-pdf-") as tmp:
         folder = Path(tmp)
         source = folder / "document.docx"
         source.write_bytes(docx)
         profile = (folder / "profile").as_uri()
-        proc = subprocess.run(
+        proc = run_bounded(
             [
                 soffice,
                 f"-env:UserInstallation={profile}",
@@ -41,14 +46,13 @@ def docx_to_pdf(docx: bytes, timeout: float = 180) -> bytes:
                 str(folder / "out"),
                 str(source),
             ],
-            capture_output=True,
-            timeout=timeout,
-            check=False,
+            tool="LibreOffice",
+            budget="soffice",
+            default_seconds=SOFFICE_TIMEOUT_SECONDS,
+            hint="no PDF was made; set ASSEMBLER_SOFFICE_TIMEOUT to allow longer",
         )
         pdf = folder / "out" / "document.pdf"
         if proc.returncode != 0 or not pdf.exists():
             detail = (proc.stderr or proc.stdout).decode("utf-8", "replace").strip().splitlines()
-            raise AssemblerError(
-                f"LibreOffice could not convert the document: {detail[-1] if detail else '?'}"
-            )
+            raise RenderError(f"LibreOffice could not convert the document: {detail[-1] if detail else '?'}")
         return pdf.read_bytes()

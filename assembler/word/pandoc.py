@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from functools import cache
 from pathlib import Path
 
 import pypandoc
 
 from assembler.errors import RenderError
+from assembler.subprocesses import run_bounded
 
 # Markdown as our clauses write it, with typographic quotes and dashes for the clause prose (deal values are
 # escaped, so theirs stay exactly as typed), and nothing that lets a clause or a deal value smuggle raw HTML,
 # raw Word XML or TeX into the document.
 MARKDOWN_IN = "markdown+smart-raw_html-raw_attribute-raw_tex-tex_math_dollars-citations-yaml_metadata_block"
+
+# A 200-page agreement renders in a few seconds; a minute means something is wrong.
+PANDOC_TIMEOUT_SECONDS = 120.0
 
 
 @cache
@@ -27,8 +30,14 @@ def run_pandoc(args: list[str], data: bytes, epoch: int | None = None) -> bytes:
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
     if epoch is not None:
         env["SOURCE_DATE_EPOCH"] = str(epoch)
-    proc = subprocess.run(
-        [pandoc_path(), "--sandbox", *args], input=data, capture_output=True, env=env, check=False
+    proc = run_bounded(
+        [pandoc_path(), "--sandbox", *args],
+        tool="pandoc",
+        budget="pandoc",
+        default_seconds=PANDOC_TIMEOUT_SECONDS,
+        hint="the document may be too large; set ASSEMBLER_PANDOC_TIMEOUT to allow longer",
+        data=data,
+        env=env,
     )
     if proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
