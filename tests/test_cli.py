@@ -50,7 +50,7 @@ def test_new_scaffolds_a_valid_commented_deal_for_every_model(workspace: Workspa
 def test_new_refuses_to_overwrite(workspace: Workspace) -> None:
     before = files_under(workspace.root)
     result = run_cli(workspace, "new", "acme", "--partner", "Other", "--model", "referral")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert (
         result.stderr
         == "Error: agreements/acme/deal.yaml: already exists; edit it, or choose another deal id\n"
@@ -60,12 +60,12 @@ def test_new_refuses_to_overwrite(workspace: Workspace) -> None:
 
 def test_new_refuses_unknown_model_and_bad_names(workspace: Workspace) -> None:
     result = run_cli(workspace, "new", "globex", "--partner", "Globex", "--model", "franchise")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr.startswith(
         "Error: --model 'franchise': unknown model; use one of: referral, co-sell"
     )
     result = run_cli(workspace, "new", "globex", "--partner", "Glo\x07bex", "--model", "referral")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "partner.name: contains the control character U+0007" in result.stderr
     assert not workspace.deal_dir("globex").exists()
 
@@ -131,5 +131,5 @@ def test_the_readme_lists_every_command(path: tuple[str, ...]) -> None:
 
 def test_no_workspace_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--workspace", str(tmp_path), "validate", "acme"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr.startswith(f"Error: no workspace found from {tmp_path.resolve()} upward")
