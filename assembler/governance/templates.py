@@ -3,7 +3,7 @@ a model and document."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from jinja2 import nodes
@@ -88,6 +88,14 @@ def _resolve(name: str, known: set[str], parents: set[str]) -> tuple[str, bool]:
 _UNKNOWN: Any = object()
 
 
+_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": lambda a, b: bool(a == b),
+    "ne": lambda a, b: bool(a != b),
+    "in": lambda a, b: a in b,
+    "notin": lambda a, b: a not in b,
+}
+
+
 def _value(node: nodes.Node, facts: dict[str, str]) -> Any:
     """The value of a test expression given the model/document facts, or _UNKNOWN when it depends on the
     deal (then both branches may be taken)."""
@@ -115,12 +123,7 @@ def _value(node: nodes.Node, facts: dict[str, str]) -> Any:
             right = _value(operand.expr, facts)
             if left is _UNKNOWN or right is _UNKNOWN:
                 return _UNKNOWN
-            compare = {
-                "eq": lambda a, b: a == b,
-                "ne": lambda a, b: a != b,
-                "in": lambda a, b: a in b,
-                "notin": lambda a, b: a not in b,
-            }.get(operand.op)
+            compare = _COMPARISONS.get(operand.op)
             if compare is None:
                 return _UNKNOWN
             if not compare(left, right):

@@ -102,7 +102,8 @@ class Library:
     def data_file(self, model: type[ModelT], relative: str) -> ModelT:
         """A YAML data file of the library, validated by `model`; errors name the file and key."""
         path = self.root / relative
-        return _validate(model, _load(path, self._source(path)), self._source(path))
+        validated: ModelT = _validate(model, _load(path, self._source(path)), self._source(path))
+        return validated
 
     @cached_property
     def config(self) -> Config:

@@ -90,7 +90,8 @@ class Repository:
     def read_blob(self, revision: str, path: str) -> bytes | None:
         """The bytes of `path` at `revision`, or None when it does not exist there."""
         try:
-            return self.repo.odb.stream(self.repo.commit(revision).tree[path].binsha).read()
+            data: bytes = self.repo.odb.stream(self.repo.commit(revision).tree[path].binsha).read()
+            return data
         except (KeyError, ValueError, git.BadName):
             return None
 

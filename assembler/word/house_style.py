@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from pathlib import Path
+from typing import Any
 
 import docx
 from docx.enum.section import WD_SECTION
@@ -89,7 +90,7 @@ def _add_numbering(document: docx.document.Document) -> None:
     )
 
 
-def _style(document: docx.document.Document, name: str, base: str | None = None):
+def _style(document: docx.document.Document, name: str, base: str | None = None) -> Any:
     styles = document.styles
     try:
         return styles[name]
@@ -101,7 +102,7 @@ def _style(document: docx.document.Document, name: str, base: str | None = None)
         return style
 
 
-def _set_numbering(style, ilvl: int) -> None:
+def _set_numbering(style: Any, ilvl: int) -> None:
     ppr = style.element.get_or_add_pPr()
     for old in ppr.findall(qn("w:numPr")):
         ppr.remove(old)
@@ -113,7 +114,7 @@ def _set_numbering(style, ilvl: int) -> None:
     )
 
 
-def _font(style, size: float, bold: bool | None = None) -> None:
+def _font(style: Any, size: float, bold: bool | None = None) -> None:
     style.font.name = FONT
     rpr = style.element.get_or_add_rPr()
     fonts = rpr.find(qn("w:rFonts"))
@@ -128,7 +129,9 @@ def _font(style, size: float, bold: bool | None = None) -> None:
     style.font.italic = False
 
 
-def _paragraph(style, align=None, before: float = 0, after: float = 6, keep: bool = False) -> None:
+def _paragraph(
+    style: Any, align: Any = None, before: float = 0, after: float = 6, keep: bool = False
+) -> None:
     fmt = style.paragraph_format
     fmt.space_before = Pt(before)
     fmt.space_after = Pt(after)
@@ -178,7 +181,7 @@ def _apply_styles(document: docx.document.Document) -> None:
         _paragraph(style, WD_ALIGN_PARAGRAPH.CENTER, after=0)
 
 
-def _field(paragraph, instruction: str) -> None:
+def _field(paragraph: Any, instruction: str) -> None:
     paragraph._p.append(
         parse_xml(
             f'<w:fldSimple {nsdecls("w")} w:instr=" {instruction} "><w:r><w:t>1</w:t></w:r></w:fldSimple>'
@@ -235,7 +238,7 @@ def build_reference() -> bytes:
     return _save(document)
 
 
-def _cell(cell, lines: list[str]) -> None:
+def _cell(cell: Any, lines: list[str]) -> None:
     cell.paragraphs[0].text = lines[0]
     cell.paragraphs[0].style = "Signature Text"
     for line in lines[1:]:
@@ -247,7 +250,7 @@ def _cell(cell, lines: list[str]) -> None:
 COVER_BOOKMARK, SIGNATURE_BOOKMARK = "cover-page", "signature-page"
 
 
-def _bookmark(paragraph, name: str, bookmark_id: int) -> None:
+def _bookmark(paragraph: Any, name: str, bookmark_id: int) -> None:
     paragraph._p.insert(
         1 if paragraph._p.pPr is not None else 0,
         parse_xml(f'<w:bookmarkStart {nsdecls("w")} w:id="{bookmark_id}" w:name="{name}"/>'),

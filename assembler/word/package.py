@@ -42,7 +42,8 @@ def parse_xml(data: bytes) -> etree._Element:
 
 
 def to_xml(root: etree._Element) -> bytes:
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return data
 
 
 def paragraph_text(paragraph: etree._Element) -> str:
