@@ -43,6 +43,8 @@ LOCK_TIMEOUT_SECONDS = 300.0
 
 @dataclass(frozen=True)
 class BuildResult:
+    """The outcome of `build` for one document: the round, the files written and what changed."""
+
     deal_id: str
     document_id: str
     round_number: int
@@ -60,6 +62,8 @@ class BuildResult:
 
 
 def format_change(path: str, old: object, new: object) -> str:
+    """One deal-term change as shown to the user: "path: old → new" ("(not set)" for a missing value)."""
+
     def show(value: object) -> str:
         return "(not set)" if value is None else str(value)
 

@@ -384,4 +384,5 @@ cli.add_command(library)
 
 
 def main() -> None:
+    """The `assembler` console script's entry point."""
     cli(prog_name="assembler")

@@ -20,6 +20,8 @@ from assembler.rounds.round import Round, document_path, redline_path, rounds
 
 @dataclass(frozen=True)
 class HistoryEntry:
+    """One round in a document's history: when, by whom, and the deal-term changes since the round before."""
+
     round: Round
     date: str
     author: str
@@ -43,6 +45,8 @@ def deal_history(workspace: Workspace, deal_id: str) -> list[HistoryEntry]:
 
 @dataclass(frozen=True)
 class Redline:
+    """A redline written between two committed rounds, with its change summary."""
+
     path: Path
     summary_path: Path
     old: int

@@ -15,6 +15,8 @@ from assembler.signature.after import AfterSignatureItem, after_signature
 
 @dataclass(frozen=True)
 class StatusRow:
+    """A deal's line in `status`: partner, model, stage, latest round, day, next milestone, blockers."""
+
     deal_id: str
     partner: str
     model: str
@@ -27,6 +29,7 @@ class StatusRow:
 
 
 def status_rows(workspace: Workspace, today: dt.date | None = None) -> list[StatusRow]:
+    """The `status` row of every deal in the workspace on `today` (default: ASSEMBLER_TODAY, else now)."""
     rows = []
     for deal_id in workspace.deal_ids():
         state = deal_state(workspace, deal_id, today=today)

@@ -41,6 +41,8 @@ def subclause_count(text: str) -> int:
 
 @dataclass(frozen=True)
 class PlacedClause:
+    """One clause as placed in an assembled document: its section number and rendered text."""
+
     clause: Clause
     number: int | None  # section number in this document; None for unnumbered clauses
     text: str  # rendered Markdown body, cross-references resolved
@@ -48,6 +50,8 @@ class PlacedClause:
 
 @dataclass(frozen=True)
 class AssembledDocument:
+    """A deal document assembled from the clause library: its clauses in order and its Markdown twin."""
+
     deal_id: str
     document: Document
     clauses: tuple[PlacedClause, ...]
@@ -55,6 +59,7 @@ class AssembledDocument:
     warnings: tuple[str, ...] = ()
 
     def covered_items(self) -> set[str]:
+        """The checklist items (clause `covers`) that the document's clauses provide."""
         return {item for placed in self.clauses for item in placed.clause.meta.covers}
 
 
@@ -82,6 +87,7 @@ class ClauseRenderer:
         self._context = clause_context(deal, library, document)
 
     def render(self, clause: Clause) -> str:
+        """The clause's body rendered in the sandbox with this deal's values, tidied."""
         return _tidy(_render_body(self._env, clause, self._context))
 
 

@@ -12,6 +12,8 @@ from assembler.library.loader import Clause
 
 @dataclass(frozen=True)
 class TermReport:
+    """Defined terms of one document: used without a definition in it, or defined and never used."""
+
     undefined: dict[str, list[str]]  # term → clause files that use it without a definition in the document
     unused: list[str]  # defined in the document but never used after the definition
 
@@ -61,6 +63,7 @@ def check_terms(placed: list[tuple[Clause, str]], library_terms: dict[str, str])
 
 
 def require_defined(report: TermReport, library_terms: dict[str, str], document_title: str) -> None:
+    """Raise AssemblyError naming each term the document uses but none of its clauses defines."""
     if not report.undefined:
         return
     lines = [

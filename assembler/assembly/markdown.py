@@ -38,10 +38,12 @@ def plain_number(value: Decimal | int) -> str:
 
 
 def long_date(value: dt.date) -> str:
+    """A date as written in agreements, e.g. "March 4, 2026"."""
     return f"{value:%B} {value.day}, {value.year}"
 
 
 def join_and(items: list[Any]) -> str:
+    """Items as text joined as an English list: "a, b and c"."""
     words = [as_text(i) for i in items]
     if len(words) <= 1:
         return "".join(words)
@@ -86,6 +88,7 @@ def spelled(value: int | Decimal) -> str:
 
 
 def pct(value: Decimal | int) -> str:
+    """A percentage as written in agreements, e.g. "12.5%"."""
     return plain_number(value) + "%"
 
 

@@ -13,6 +13,8 @@ _SECTION = re.compile(
 
 @dataclass(frozen=True)
 class ClauseChange:
+    """A clause whose text differs between two Markdown twins: changed, inserted or removed."""
+
     clause_id: str
     title: str
     kind: str  # changed | inserted | removed
@@ -31,6 +33,7 @@ def clause_sections(markdown: str) -> dict[str, tuple[str, str]]:
 
 
 def clause_changes(old_markdown: str, new_markdown: str) -> list[ClauseChange]:
+    """The clauses changed, inserted or removed between two rounds' Markdown twins."""
     old, new = clause_sections(old_markdown), clause_sections(new_markdown)
     changes = []
     for clause_id, (title, text) in new.items():
@@ -43,6 +46,7 @@ def clause_changes(old_markdown: str, new_markdown: str) -> list[ClauseChange]:
 
 
 def summary_markdown(document_title: str, old_round: int, new_round: int, changes: list[ClauseChange]) -> str:
+    """The Markdown summary, shipped with a redline, of the clauses changed between two rounds."""
     lines = [f"# {document_title}: changes from round {old_round} to round {new_round}", ""]
     if not changes:
         lines.append("No clause text changed.")
@@ -53,6 +57,7 @@ def summary_markdown(document_title: str, old_round: int, new_round: int, change
 
 
 def summary_line(changes: list[ClauseChange]) -> str:
+    """A one-line summary of clause changes by kind, as printed by the CLI."""
     if not changes:
         return "no clause text changed"
     parts = []

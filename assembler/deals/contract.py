@@ -91,15 +91,21 @@ Days = Annotated[int, Field(ge=0, le=3650)]
 
 
 class Strict(BaseModel):
+    """Base of every deal-file model: unknown keys are errors and validated values are immutable."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Signatory(Strict):
+    """The person who signs for a party (`signatory` in deal.yaml)."""
+
     name: Text
     title: Text
 
 
 class Party(Strict):
+    """A party to the agreement (`company` in deal.yaml): names, address and signatory."""
+
     name: Text
     entity: Text | None = None
     address: Text | None = None
@@ -107,26 +113,36 @@ class Party(Strict):
 
 
 class Partner(Party):
+    """The partner party (`partner` in deal.yaml), with its partner-programme tier."""
+
     tier: Literal["platinum", "gold", "silver", "registered"]
 
 
 class TargetMarkets(Strict):
+    """The industries and geographies the partnership targets (`target_markets` in deal.yaml)."""
+
     industries: list[Text] = []
     geographies: list[Text] = []
 
 
 class DealRegistration(Strict):
+    """Deal-registration terms (`terms.deal_registration`): window, protection period, approval SLA."""
+
     registration_window_business_days: Annotated[int, Field(ge=1, le=60)] = 5
     protection_days: Annotated[int, Field(ge=1, le=730)] = 90
     approval_sla_business_hours: Annotated[int, Field(ge=1, le=720)] = 48
 
 
 class NonCompete(Strict):
+    """A non-compete commitment (`terms.non_compete`): its scope and whether it covers the core product."""
+
     scope: Text
     covers_core_product: bool = False
 
 
 class ResellerTerms(Strict):
+    """Reseller-model terms (`terms.reseller`): discount, minimum commitment, territory, payment."""
+
     discount_pct: Percent
     minimum_annual_commitment: Money
     territory: Text
@@ -134,6 +150,8 @@ class ResellerTerms(Strict):
 
 
 class ImplementationTerms(Strict):
+    """Implementation-partner terms (`terms.implementation`): certification, CSAT, methodology, rates."""
+
     min_certified_individuals: Annotated[int, Field(ge=1, le=10000)]
     csat_minimum: Annotated[Decimal, Field(ge=0, le=10, allow_inf_nan=False)]
     methodology: Text
@@ -141,6 +159,8 @@ class ImplementationTerms(Strict):
 
 
 class OemTerms(Strict):
+    """OEM-model terms (`terms.oem`): a royalty or a licence fee, the products, royalty reporting."""
+
     royalty_pct: Percent | None = None
     licence_fee: Money | None = None
     minimum_annual_royalty: Money | None = None
@@ -156,6 +176,8 @@ class OemTerms(Strict):
 
 
 class EquitySplit(Strict):
+    """Equity split of a joint venture (`terms.joint_venture.equity_split`); the two shares total 100."""
+
     company_pct: Percent
     partner_pct: Percent
 
@@ -169,12 +191,16 @@ class EquitySplit(Strict):
 
 
 class RevenueSplit(Strict):
+    """Revenue split of a joint venture by who sourced the deal (`terms.joint_venture.revenue_split`)."""
+
     company_sourced_pct: Percent
     partner_sourced_pct: Percent
     joint_sourced_pct: Percent
 
 
 class JointVentureTerms(Strict):
+    """Joint-venture terms (`terms.joint_venture`): structure, equity, board, revenue, exit, non-compete."""
+
     structure: Literal["newco-llc", "contractual", "dedicated-practice"]
     equity_split: EquitySplit
     board_seats_company: Annotated[int, Field(ge=1, le=20)]
@@ -187,6 +213,8 @@ class JointVentureTerms(Strict):
 
 
 class Terms(Strict):
+    """The commercial and legal terms of the deal (`terms` in deal.yaml), the values clauses print."""
+
     governing_law: Text
     arbitration_seat: Text | None = None
     currency: str
@@ -240,6 +268,8 @@ PositionValue = Decimal | int | Text
 
 
 class Positions(Strict):
+    """The negotiation team's positions (`positions` in deal.yaml): ideal, target, minimum per term; BATNA."""
+
     ideal: dict[str, PositionValue] = {}
     target: dict[str, PositionValue] = {}
     minimum: dict[str, PositionValue] = {}
@@ -256,11 +286,15 @@ class Positions(Strict):
 
 
 class Batna(Strict):
+    """Best alternative to a negotiated agreement (`positions.batna`): what it is and how strong."""
+
     description: Text
     strength: Literal["high", "medium", "low"]
 
 
 class Approval(Strict):
+    """A sign-off by the CPO, Legal or Finance (`approvals` in deal.yaml), naming the rules it covers."""
+
     role: Literal["CPO", "Legal", "Finance"]
     name: Text
     date: dt.date
@@ -268,6 +302,8 @@ class Approval(Strict):
 
 
 class Ask(Strict):
+    """Something the partner has asked for in negotiation (`asks` in deal.yaml), by kind."""
+
     kind: Literal[
         "higher-referral-fee",
         "exclusivity",
@@ -382,6 +418,7 @@ def parse_deal(data: Any, source: str) -> Deal:
 
 
 def read_deal_file(path: Path, source: str) -> bytes:
+    """The raw bytes of a deal file, checked to be readable UTF-8; `source` names it in errors."""
     try:
         data = path.read_bytes()
         data.decode("utf-8")
@@ -398,6 +435,7 @@ def load_deal(path: Path, source: str) -> Deal:
 
 
 def parse_deal_text(text: str, source: str) -> Deal:
+    """Parse and validate deal.yaml text; `source` is how errors name the file."""
     try:
         data = parse_yaml(text, source)
     except YamlFileError as exc:

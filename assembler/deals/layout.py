@@ -78,10 +78,12 @@ class Workspace:
 
     @property
     def library_root(self) -> Path:
+        """The clause library folder (`clause_library/`)."""
         return self.root / "clause_library"
 
     @property
     def agreements(self) -> Path:
+        """The folder holding one subfolder per deal (`agreements/`)."""
         return self.root / "agreements"
 
     def deal(self, deal_id: str) -> DealLayout:
@@ -108,4 +110,5 @@ class Workspace:
             return str(path)
 
     def deal_ids(self) -> list[str]:
+        """The ids of every deal in the workspace (folders of agreements/ with a deal.yaml), sorted."""
         return sorted(p.parent.name for p in self.agreements.glob("*/deal.yaml"))

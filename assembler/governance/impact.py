@@ -34,6 +34,7 @@ class LibraryChange:
 
     @property
     def label(self) -> str:
+        """The version change as shown in the impact report, e.g. "version 2 → 3"."""
         if self.old_version is None:
             return f"new, version {self.new_version}"
         if self.new_version is None:
@@ -42,6 +43,7 @@ class LibraryChange:
 
     @property
     def redline_name(self) -> str:
+        """The file name of this clause's redline, e.g. "term.v2-v3.docx"."""
         old = f"v{self.old_version}" if self.old_version is not None else "new"
         new = f"v{self.new_version}" if self.new_version is not None else "removed"
         return f"{self.clause_id}.{old}-{new}.docx"
@@ -59,6 +61,7 @@ class DealImpact:
 
     @property
     def status(self) -> str:
+        """Which clause version the document's latest round used, as shown in the impact report."""
         if self.round is None:
             return "no round yet"
         if self.round_version is None:
@@ -68,6 +71,8 @@ class DealImpact:
 
 @dataclass(frozen=True)
 class ImpactReport:
+    """The impact of library changes since a base revision: changed clauses, affected deals, redlines."""
+
     base: str
     base_commit: str
     changes: list[LibraryChange]
@@ -78,6 +83,7 @@ class ImpactReport:
 
 
 def library_changes(base: dict[str, Clause], current: dict[str, Clause]) -> list[LibraryChange]:
+    """The clauses whose text differs between the base library and the current one, by clause id."""
     changes = []
     for clause_id in sorted(base.keys() | current.keys()):
         old, new = base.get(clause_id), current.get(clause_id)
@@ -214,6 +220,7 @@ def clause_redline(old: Clause | None, new: Clause | None, library: Library, whe
 
 
 def impact_markdown(report: ImpactReport) -> str:
+    """The impact report in Markdown: changed clauses with their redlines, then the affected deals."""
     lines = [f"# Clause library changes since {report.base} ({report.base_commit[:12]})", ""]
     if not report.changes:
         return "\n".join([*lines, "No clause text changed."]) + "\n"

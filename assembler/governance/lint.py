@@ -46,6 +46,8 @@ _REF = re.compile(r"\[\[ref:([^\]]*)\]\]")
 
 @dataclass(frozen=True)
 class LintReport:
+    """The result of `library lint`: how many clauses were checked and the problems found."""
+
     clauses: int
     problems: list[str]
     versioned: list[str] = field(default_factory=list)  # clause ids changed since the base, version raised
@@ -384,6 +386,7 @@ def lint_library(library: Library, base: dict[str, Clause] | None = None, base_l
 
 
 def lint_workspace(workspace: Workspace, base: str | None = None) -> LintReport:
+    """Lint the workspace's clause library; with `base` (a revision), changed clauses must raise versions."""
     from assembler.rounds.git import Repository
 
     library = Library(workspace.library_root)

@@ -26,6 +26,7 @@ def clause_text(clause: Clause) -> tuple[str, str, tuple[tuple[str, str], ...]]:
 
 
 def resolve_base(repo: Repository, base: str) -> str:
+    """The commit a user-given `--base` revision names; BadInputError when it names none."""
     commit = repo.resolve_commit(base)
     if commit is None:
         if base.startswith("-"):

@@ -55,6 +55,7 @@ _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.I)
 
 
 def hardened_parser() -> etree.XMLParser:
+    """An XML parser that resolves no entities, loads no DTD and never touches the network."""
     return etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, dtd_validation=False
     )
@@ -69,6 +70,7 @@ class Package:
 
     @property
     def document(self) -> etree._Element:
+        """The parsed main document part (word/document.xml)."""
         return self.xml["word/document.xml"]
 
 

@@ -17,6 +17,7 @@ W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
 def w(tag: str) -> str:
+    """The qualified WordprocessingML name of `tag` (w:tag in lxml's {namespace}tag form)."""
     return f"{{{W}}}{tag}"
 
 
@@ -100,6 +101,8 @@ def resolved(root: etree._Element, accept: bool) -> etree._Element:
 
 @dataclass(frozen=True)
 class Paragraph:
+    """A paragraph of a received document, with the clause (or page) it falls in."""
+
     place: str  # clause id, "cover-page", "signature-page", or "" before any anchor
     text: str
     element: etree._Element
@@ -121,6 +124,8 @@ def paragraphs(root: etree._Element, anchors: set[str], *, empty: bool = False) 
 
 @dataclass(frozen=True)
 class Change:
+    """One tracked change in a received document: its kind, place, text before and after, claimed authors."""
+
     kind: str  # insertion | deletion | replacement | move | formatting | row | paragraph-mark
     place: str
     before: str

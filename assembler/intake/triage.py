@@ -42,6 +42,8 @@ PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml
 
 
 class TriageRules(Strict):
+    """The triage rules of the library (rules/triage.yaml): removal patterns, thresholds, responses."""
+
     removal_patterns: list[RedFlagPattern]
     mandatory_deletion_min_words: int
     typo_max_changed_characters: int
@@ -51,6 +53,8 @@ class TriageRules(Strict):
 
 @dataclass(frozen=True)
 class TriageItem:
+    """One triaged change of a returned document: its class, the reason and the suggested response."""
+
     place: str  # the clause (or page) title
     clause_id: str
     kind: str
@@ -64,6 +68,8 @@ class TriageItem:
 
 @dataclass(frozen=True)
 class IngestResult:
+    """The outcome of `ingest`: the triaged changes and the report and received files written."""
+
     deal_id: str
     document_id: str
     round_number: int
@@ -146,9 +152,11 @@ class Triage:
         }
 
     def respond(self, key: str, **values: str) -> str:
+        """The suggested response `key` of rules/triage.yaml, filled with `values`."""
         return self.rules.responses[key].format(**values)
 
     def classify(self, change: Change) -> tuple[Class, str, str]:
+        """The class of a tracked change, the reason for it and the suggested response."""
         change = replace(change, before=plain_quotes(change.before), after=plain_quotes(change.after))
         removed, added = _removed_and_added(change.before, change.after)
         clause = self.clauses.get(change.place)
@@ -426,6 +434,7 @@ def triage_markdown(
     items: list[TriageItem],
     identical: bool,
 ) -> str:
+    """The triage report in Markdown for a document returned by the counterparty."""
     lines = [
         f"# Triage: {title}, round {round_number} as returned by the counterparty",
         "",
@@ -452,6 +461,7 @@ def triage_markdown(
 
 
 def summary_lines(result: IngestResult) -> list[str]:
+    """The lines the CLI prints for an ingest: the summary, then every critical change."""
     lines = [_summary(result.items, result.identical)]
     for item in result.items:
         if item.klass == "critical":

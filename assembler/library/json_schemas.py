@@ -28,6 +28,7 @@ def schema_texts() -> dict[str, str]:
 
 
 def write_schemas(folder: Path) -> list[Path]:
+    """Write the JSON Schemas of the library's files into `folder`; return the paths written."""
     from assembler.atomic_write import write_files_atomically
 
     files = {folder / name: text.encode("utf-8") for name, text in schema_texts().items()}

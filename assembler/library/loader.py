@@ -31,12 +31,15 @@ from assembler.yamlfile import YamlFileError, load_yaml, parse_yaml
 
 @dataclass(frozen=True)
 class Clause:
+    """A clause of the library: its front matter, its Jinja body and the file it came from."""
+
     meta: ClauseMeta
     body: str
     path: Path  # relative to the workspace, for messages
 
     @property
     def id(self) -> str:
+        """The clause id (from the front matter)."""
         return self.meta.id
 
 
@@ -107,10 +110,12 @@ class Library:
 
     @cached_property
     def config(self) -> Config:
+        """The house settings (config.yaml)."""
         return self.data_file(Config, "config.yaml")
 
     @cached_property
     def documents(self) -> dict[str, Document]:
+        """The documents the library can assemble (documents.yaml), by id."""
         path = self.root / "documents.yaml"
         raw = _load(path, self._source(path))
         docs = [_validate(Document, d, self._source(path)) for d in (raw or {}).get("documents", [])]
@@ -118,6 +123,7 @@ class Library:
 
     @cached_property
     def models(self) -> dict[str, PartnershipModel]:
+        """The partnership models (models/*.yaml), by id; every known model must have a file."""
         models: dict[str, PartnershipModel] = {}
         known_terms = term_paths()
         for path in sorted((self.root / "models").glob("*.yaml")):
@@ -136,6 +142,7 @@ class Library:
 
     @cached_property
     def clause_sets(self) -> dict[str, list[str]]:
+        """Named clause sets (clause-sets.yaml): set name → clause ids; empty when the file is absent."""
         path = self.root / "clause-sets.yaml"
         if not path.exists():
             return {}
@@ -149,26 +156,32 @@ class Library:
 
     @cached_property
     def checklist(self) -> Checklist:
+        """The mandatory-provisions checklist (checklists/mandatory-provisions.yaml)."""
         return self.data_file(Checklist, "checklists/mandatory-provisions.yaml")
 
     @cached_property
     def timeline(self) -> Timeline:
+        """The negotiation timeline and its messages (negotiation/timeline.yaml)."""
         return self.data_file(Timeline, "negotiation/timeline.yaml")
 
     @cached_property
     def red_flags(self) -> RedFlags:
+        """The red-flag rules and their messages (rules/red-flags.yaml)."""
         return self.data_file(RedFlags, "rules/red-flags.yaml")
 
     @cached_property
     def position_rules(self) -> PositionRules:
+        """Position scales, ratings and walk-away triggers (negotiation/positions.yaml)."""
         return self.data_file(PositionRules, "negotiation/positions.yaml")
 
     @cached_property
     def objections(self) -> Objections:
+        """Standard partner objections and suggested responses (negotiation/objections.yaml)."""
         return self.data_file(Objections, "negotiation/objections.yaml")
 
     @cached_property
     def clauses(self) -> dict[str, Clause]:
+        """Every clause of the library (clauses/**/*.md), by id; a clause id used twice is an error."""
         clauses: dict[str, Clause] = {}
         for path in sorted((self.root / "clauses").rglob("*.md")):
             source = self._source(path)
@@ -194,12 +207,14 @@ class Library:
         return terms
 
     def model(self, model_id: str) -> PartnershipModel:
+        """The partnership model `model_id`; LibraryError when the library has none."""
         try:
             return self.models[model_id]
         except KeyError:
             raise LibraryError(f"{self.label}: unknown partnership model {model_id!r}") from None
 
     def document(self, document_id: str) -> Document:
+        """The document `document_id` of documents.yaml; LibraryError when there is none."""
         try:
             return self.documents[document_id]
         except KeyError:
@@ -251,6 +266,7 @@ def read_clauses(files: dict[str, bytes]) -> tuple[dict[str, Clause], list[str]]
 
 
 def work_tree_clause_files(library: Library) -> dict[str, bytes]:
+    """The clause files of the work tree: path as messages name it (<library>/clauses/...) → bytes."""
     folder = library.root / "clauses"
     return {
         f"{library.label}/clauses/{path.relative_to(folder).as_posix()}": path.read_bytes()

@@ -46,6 +46,7 @@ class RedFlagPattern(Strict):
         return value
 
     def search(self, text: str) -> re.Match[str] | None:
+        """The first match of the pattern in `text`, or None."""
         return _compiled(self.pattern).search(text)
 
 
@@ -58,6 +59,8 @@ class PatternExemption(Strict):
 
 
 class RedFlagPatterns(Strict):
+    """The red-flag patterns file (rules/red-flag-patterns.yaml): patterns and allowed exemptions."""
+
     patterns: list[RedFlagPattern]
     allow: list[PatternExemption] = []
 

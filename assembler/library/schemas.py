@@ -13,6 +13,8 @@ ClauseId = Annotated[str, Field(pattern=CLAUSE_ID)]
 
 
 class Fallback(Strict):
+    """A fallback wording of a clause (front matter `fallbacks`) and when to offer it."""
+
     id: ClauseId
     use_when: str
     text: str
@@ -33,12 +35,16 @@ class ClauseMeta(Strict):
 
 
 class Document(Strict):
+    """A document the library can assemble (documents.yaml): a preliminary document or an agreement."""
+
     id: DocumentId
     title: str
     kind: Literal["preliminary", "agreement"]
 
 
 class PartnershipModel(Strict):
+    """A partnership model (models/<id>.yaml): its terms and the clauses of each document."""
+
     id: ModelId
     title: str
     description: str
@@ -51,17 +57,23 @@ class PartnershipModel(Strict):
 
 
 class ChecklistItem(Strict):
+    """A provision every agreement must cover (checklists/mandatory-provisions.yaml)."""
+
     id: Annotated[str, Field(pattern=r"^[a-z]+\.[a-z0-9-]+$")]
     group: str
     text: str
 
 
 class Checklist(Strict):
+    """The mandatory-provisions checklist (checklists/mandatory-provisions.yaml)."""
+
     title: str
     items: list[ChecklistItem]
 
 
 class Milestone(Strict):
+    """A milestone of the negotiation timeline and what in git shows it reached."""
+
     id: Annotated[str, Field(pattern=r"^[a-z_]+$")]
     week: int
     day: int
@@ -71,6 +83,8 @@ class Milestone(Strict):
 
 
 class Timeline(Strict):
+    """The negotiation timeline (negotiation/timeline.yaml): target days, milestones, messages."""
+
     target_days: int
     escalation_days: int
     stale_days: int
@@ -89,6 +103,8 @@ class Condition(Strict):
 
 
 class RedFlag(Strict):
+    """A red-flag rule (rules/red-flags.yaml): when it applies and who must sign it off."""
+
     id: ClauseId
     title: str
     when: Condition
@@ -97,17 +113,23 @@ class RedFlag(Strict):
 
 
 class RedFlags(Strict):
+    """The red-flag rules and their messages (rules/red-flags.yaml)."""
+
     red_flags: list[RedFlag]
     messages: dict[str, str]
 
 
 class WalkAway(Strict):
+    """A walk-away trigger (negotiation/positions.yaml): a condition on the deal's terms."""
+
     id: ClauseId
     title: str
     when: Condition
 
 
 class PositionRules(Strict):
+    """Position rules (negotiation/positions.yaml): scales, rating labels, walk-away triggers, messages."""
+
     scales: dict[str, list[str]]
     ratings: dict[Literal["ideal", "target", "between", "below"], str]
     walk_away: list[WalkAway]
@@ -115,15 +137,21 @@ class PositionRules(Strict):
 
 
 class Objection(Strict):
+    """A standard partner objection and the suggested response (a template of deal values)."""
+
     objection: str
     response: str
 
 
 class Objections(Strict):
+    """Standard partner objections by ask kind (negotiation/objections.yaml)."""
+
     objections: dict[str, Objection]
 
 
 class HouseCompany(Strict):
+    """Our own company as a party (config.yaml `company`): names, address, signatory."""
+
     name: str
     entity: str | None = None
     address: str | None = None
@@ -131,6 +159,8 @@ class HouseCompany(Strict):
 
 
 class Mailbox(Strict):
+    """A name and e-mail address (config.yaml committer, announcement sender and recipients)."""
+
     name: str
     email: Annotated[str, Field(pattern=r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[A-Za-z]{2,}$")]
 
@@ -155,4 +185,5 @@ class Config(Strict):
 
     @property
     def commit_identity(self) -> tuple[str, str] | None:
+        """The (name, email) to commit rounds as when git has no identity, or None."""
         return (self.committer.name, self.committer.email) if self.committer else None

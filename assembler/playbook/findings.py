@@ -27,6 +27,8 @@ SEVERITY_ORDER = {"blocking": 0, "warning": 1, "info": 2}
 
 @dataclass(frozen=True)
 class Finding:
+    """A playbook finding on a deal: the rule, how severe (blocking, warning, info) and the message."""
+
     rule: str
     severity: Severity
     message: str
@@ -52,6 +54,7 @@ def sign_offs(approvals: Iterable[Approval], rule_id: str) -> dict[str, Approval
 
 
 def red_flag_findings(deal: Deal, library: Library) -> list[Finding]:
+    """Findings for the red flags the deal raises: blocking until every required role has signed off."""
     data = library.red_flags
     findings = []
     for flag in data.red_flags:
@@ -80,6 +83,7 @@ def _batna(deal: Deal, library: Library) -> str:
 
 
 def walk_away_findings(deal: Deal, library: Library) -> list[Finding]:
+    """Blocking findings for each walk-away trigger the deal's terms meet."""
     rules = library.position_rules
     return [
         Finding(
@@ -94,6 +98,8 @@ def walk_away_findings(deal: Deal, library: Library) -> list[Finding]:
 
 @dataclass(frozen=True)
 class PositionRating:
+    """A term of the deal rated against the team's ideal, target and minimum positions."""
+
     term: str
     value: Any
     ideal: Any
@@ -150,6 +156,7 @@ def rate_positions(deal: Deal, library: Library) -> list[PositionRating]:
 
 
 def position_findings(deal: Deal, library: Library) -> list[Finding]:
+    """Findings for the position ratings: blocking below the minimum, information otherwise."""
     rules = library.position_rules
     findings = []
     for rated in rate_positions(deal, library):
@@ -210,6 +217,7 @@ class Progress:
     executed: bool = False
 
     def reached(self, evidence: str | None) -> bool:
+        """Whether git shows the milestone evidence (a milestone's `evidence`) reached."""
         return {
             "preliminary-round": self.preliminary_rounds > 0 or self.agreement_rounds > 0,
             "agreement-round": self.agreement_rounds > 0,
@@ -220,6 +228,8 @@ class Progress:
 
 @dataclass(frozen=True)
 class MilestoneState:
+    """A milestone of the deal's plan with its due date and its state on a given day."""
+
     id: str
     week: int
     title: str
@@ -256,6 +266,7 @@ def week_plan(deal: Deal, library: Library, today: dt.date, progress: Progress) 
 
 
 def day_number(deal: Deal, today: dt.date) -> int:
+    """The days since mutual interest (day 0 of the negotiation timeline)."""
     return (today - deal.mutual_interest_date).days
 
 
@@ -308,4 +319,5 @@ def evaluate(
 
 
 def blocking(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings that block building or signing."""
     return [f for f in findings if f.severity == "blocking"]

@@ -48,6 +48,8 @@ class Concession:
 
 @dataclass(frozen=True)
 class DealState:
+    """Everything known of a deal on a day: the assembled stage document, findings, plan and ledger."""
+
     deal_id: str
     deal: Deal
     assembled: AssembledDocument
@@ -129,6 +131,7 @@ def negotiation_markdown(state: DealState, library: Library) -> str:
 
 
 def suggested_response(deal: Deal, library: Library, kind: str) -> str:
+    """The suggested response to a partner ask of `kind` (negotiation/objections.yaml), filled in."""
     objection = library.objections.objections.get(kind) or library.objections.objections["other"]
     registration = deal.terms.deal_registration
     target_fee = deal.positions.target.get("referral_fee_pct", deal.terms.referral_fee_pct)

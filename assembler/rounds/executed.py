@@ -21,6 +21,7 @@ def executed_path(deal_id: str, document_id: str, suffix: str = "docx") -> str:
 
 
 def executed_tag(deal_id: str, document_id: str) -> str:
+    """The git tag that marks a document's executed version."""
     return f"{deal_id}/{document_id}/executed"
 
 

@@ -27,6 +27,8 @@ from assembler.rounds.trailers import LOG_FORMAT, Trailers, parse_log
 
 @dataclass(frozen=True)
 class CommitInfo:
+    """A commit's id, author, committer date and message."""
+
     sha: str
     author: str
     date: str  # ISO 8601 committer date
@@ -96,12 +98,14 @@ class Repository:
             return None
 
     def tree_id(self, revision: str, path: str) -> str | None:
+        """The git object id of `path` (a folder's tree or a file's blob) at `revision`; None when absent."""
         try:
             return str(self.repo.commit(revision).tree[path].hexsha)
         except (KeyError, ValueError, git.BadName):
             return None
 
     def commit_info(self, revision: str) -> CommitInfo:
+        """The id, author, committer date and message of the commit `revision` names."""
         commit = self.repo.commit(revision)
         return CommitInfo(
             sha=commit.hexsha,
@@ -140,6 +144,7 @@ class Repository:
         return tags
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """Whether commit `ancestor` is an ancestor of (or the same as) `descendant`."""
         try:
             self.git.merge_base("--is-ancestor", ancestor, descendant)
             return True
@@ -187,6 +192,7 @@ class Repository:
     # --- writing -----------------------------------------------------------------------------------------
 
     def check_index_unlocked(self) -> None:
+        """Raise RepositoryError when git's index.lock exists (another git command running or crashed)."""
         lock = self.git_dir / "index.lock"
         if lock.exists():
             raise RepositoryError(
@@ -218,12 +224,14 @@ class Repository:
             lock.release()
 
     def write_blob(self, data: bytes) -> str:
+        """Store `data` as a blob in the object database (no filters applied); return its id."""
         with tempfile.NamedTemporaryFile(dir=self.git_dir, prefix="assembler-blob-", delete=True) as handle:
             handle.write(data)
             handle.flush()
             return str(self.git.hash_object("-w", "--no-filters", "--", handle.name))
 
     def has_identity(self) -> bool:
+        """Whether git has a committer and an author identity configured."""
         try:
             self.git.var("GIT_COMMITTER_IDENT")
             self.git.var("GIT_AUTHOR_IDENT")
@@ -282,6 +290,7 @@ class Repository:
         return commit
 
     def tag(self, name: str, commit: str, message: str) -> None:
+        """Create annotated tag `name` on `commit` with `message`."""
         # `name` is built from a validated deal id, a known document id and a round number.
         self.git.tag("-a", "-m", message, name, commit, env=self._identity_env() or None)
 

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Round:
+    """A committed round of a deal document, read from its commit's trailers."""
+
     deal_id: str
     document_id: str
     number: int
@@ -31,10 +33,12 @@ class Round:
 
     @property
     def tag(self) -> str:
+        """The round's git tag, e.g. "acme/co-sell-agreement/r2"."""
         return round_tag(self.deal_id, self.document_id, self.number)
 
 
 def round_tag(deal_id: str, document_id: str, number: int) -> str:
+    """The git tag of round `number` of a deal document: "<deal>/<document>/r<number>"."""
     return f"{deal_id}/{document_id}/r{number}"
 
 
@@ -44,6 +48,7 @@ def document_path(deal_id: str, document_id: str, suffix: str = "docx") -> str:
 
 
 def redline_path(deal_id: str, document_id: str, old: int, new: int, suffix: str = "docx") -> str:
+    """Repository-relative path of the redline between two rounds of a document."""
     return DealLayout(deal_id).redline(document_id, old, new, suffix)
 
 
@@ -75,11 +80,13 @@ def rounds(repo: Repository, deal_id: str, document_id: str | None = None) -> li
 
 
 def latest_round(repo: Repository, deal_id: str, document_id: str) -> Round | None:
+    """The latest committed round of a deal document, or None before the first."""
     found = rounds(repo, deal_id, document_id)
     return found[-1] if found else None
 
 
 def find_round(repo: Repository, deal_id: str, document_id: str, number: int) -> Round | None:
+    """Round `number` of a deal document, or None when it was never committed."""
     return next((r for r in rounds(repo, deal_id, document_id) if r.number == number), None)
 
 

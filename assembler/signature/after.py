@@ -18,12 +18,15 @@ from assembler.rounds.executed import Execution, find_execution
 
 @dataclass(frozen=True)
 class AfterSignatureItem:
+    """A post-signature checklist item of an executed deal: its due date and completion, if any."""
+
     id: str
     text: str
     due: dt.date
     done: Completion | None
 
     def state(self, today: dt.date) -> Literal["done", "overdue", "open"]:
+        """The item's state on `today`: done, overdue or open."""
         if self.done is not None:
             return "done"
         return "overdue" if today > self.due else "open"
@@ -66,6 +69,8 @@ def open_items_text(items: list[AfterSignatureItem], today: dt.date) -> str:
 
 @dataclass(frozen=True)
 class AfterSignature:
+    """An executed document and the post-signature checklist items that apply to it."""
+
     execution: Execution
     items: list[AfterSignatureItem]
 

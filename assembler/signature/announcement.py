@@ -25,6 +25,7 @@ from assembler.yamlfile import YamlFileError, parse_yaml
 
 
 def announcement_config(library: Library) -> Announcement:
+    """The announcement settings of config.yaml; LibraryError when they are missing."""
     config = library.config.announcement
     if config is None:
         raise LibraryError(
@@ -111,6 +112,7 @@ def _address(mailbox: Mailbox) -> Address:
 
 
 def announcement_markdown(library: Library, subject: str, body: str) -> str:
+    """The internal partner announcement as Markdown: subject, From and To lines, then the body."""
     config = announcement_config(library)
     to = ", ".join(str(_address(r)) for r in config.recipients)
     headers = [f"**From:** {markdown.escape(str(_address(config.sender)))}", f"**To:** {markdown.escape(to)}"]

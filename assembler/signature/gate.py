@@ -82,6 +82,8 @@ def _gate_problems(
 
 @dataclass(frozen=True)
 class SignResult:
+    """The outcome of `sign`: the execution commit and tag, the files committed, the items due after."""
+
     deal_id: str
     document_id: str
     round_number: int

@@ -27,6 +27,8 @@ _SHA1 = re.compile(r"^[0-9a-f]{40}$")
 
 @dataclass(frozen=True)
 class Verification:
+    """An executed document checked against its execution record, round and tag, with any problems found."""
+
     document_id: str
     path: str
     round_number: int | None

@@ -305,6 +305,7 @@ def build_shell(reference: bytes) -> bytes:
 
 
 def write_templates(folder: Path) -> list[Path]:
+    """Write the house-style reference.docx and shell.docx into `folder`; return the paths written."""
     from assembler.atomic_write import write_files_atomically
 
     reference = build_reference()

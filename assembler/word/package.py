@@ -33,20 +33,24 @@ _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd
 
 
 def read_parts(data: bytes) -> dict[str, bytes]:
+    """Every part of a .docx package: part name → bytes."""
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         return {info.filename: package.read(info) for info in package.infolist()}
 
 
 def parse_xml(data: bytes) -> etree._Element:
+    """Parse an XML part with the safe parser (no entities, no DTD, no network)."""
     return etree.fromstring(data, _SAFE_PARSER)
 
 
 def to_xml(root: etree._Element) -> bytes:
+    """Serialize an XML part with its declaration, UTF-8, standalone."""
     data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     return data
 
 
 def paragraph_text(paragraph: etree._Element) -> str:
+    """The text of a WordprocessingML paragraph (its w:t runs)."""
     return "".join(paragraph.itertext(f"{{{W}}}t"))
 
 
@@ -89,6 +93,7 @@ def replace_text(part_xml: bytes, placeholder: str, text: str) -> bytes:
 
 
 def set_core_dates(core_xml: bytes, when: dt.date) -> bytes:
+    """core.xml with its created and modified dates set to `when` (midnight UTC)."""
     stamp = f"{when.isoformat()}T00:00:00Z".encode()
     for tag in (b"dcterms:created", b"dcterms:modified"):
         core_xml = re.sub(
@@ -117,4 +122,5 @@ def write_package(parts: dict[str, bytes], when: dt.date) -> bytes:
 
 
 def normalize_docx(data: bytes, when: dt.date) -> bytes:
+    """Rewrite a .docx deterministically: fixed zip entry order and timestamps, core dates from `when`."""
     return write_package(read_parts(data), when)

@@ -22,6 +22,7 @@ PANDOC_TIMEOUT_SECONDS = 120.0
 
 @cache
 def pandoc_path() -> str:
+    """The path of the pandoc executable pypandoc uses."""
     return str(pypandoc.get_pandoc_path())
 
 

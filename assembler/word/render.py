@@ -35,10 +35,12 @@ from assembler.word.pandoc import markdown_to_docx
 
 
 def epoch_of(day: dt.date) -> int:
+    """Seconds since the epoch at midnight UTC of `day`."""
     return calendar.timegm(day.timetuple())
 
 
 def draft_marking(document_title: str, round_number: int) -> str:
+    """The draft marking in a round's headers and footers: "DRAFT — <title> — Round <n> — Confidential"."""
     return f"DRAFT \u2014 {document_title} \u2014 Round {round_number} \u2014 Confidential"
 
 
