@@ -365,10 +365,8 @@ def test_post_signature_items_follow_tier_and_terms(workspace: Workspace) -> Non
 def test_status_shows_executed_deals_with_open_post_signature_items(repo_workspace: Workspace) -> None:
     ws = repo_workspace
     signed(ws, post="    - {item: pam-assigned, done_by: Jordan Ellis, date: 2026-11-19}")
-    path = ws.deal_file("acme")
-    path.write_text(
-        path.read_text() + "    - {item: crm-active-partner, done_by: Sam Rivera, date: 2026-11-21}\n"
-    )
+    done = {"done_by": "Sam Rivera", "date": dt.date(2026, 11, 21)}
+    set_deal(ws, "acme", {"signature.post_signature.1": {"item": "crm-active-partner", **done}})
 
     from assembler.signature.after import open_items_text
     from assembler.status import status_rows
@@ -397,7 +395,7 @@ def test_status_shows_executed_deals_with_open_post_signature_items(repo_workspa
     assert " ".join(cells[9] for cells in lines) == open_items_text(items, dt.date(2026, 11, 23))
 
     # A typo in an item id is an error, not an item left open forever.
-    path.write_text(path.read_text() + "    - {item: crm, done_by: Sam Rivera, date: 2026-11-21}\n")
+    set_deal(ws, "acme", {"signature.post_signature.2": {"item": "crm", **done}})
     result = run_cli(ws, "status", "--today", "2026-11-23")
     assert result.exit_code == 2
     assert result.stderr.startswith(
