@@ -17,8 +17,9 @@ from assembler.assembly.twin import ClauseChange, clause_changes, summary_markdo
 from assembler.atomic_write import write_files_atomically
 from assembler.deals.contract import deal_changes
 from assembler.deals.layout import DealLayout, Workspace
-from assembler.errors import AssemblerError
+from assembler.errors import AssemblerError, RepositoryError
 from assembler.playbook.findings import Finding, blocking, evaluate, finance_findings
+from assembler.rounds.executed import refuse_if_executed
 from assembler.rounds.redline import redline_docx
 from assembler.rounds.round import (
     Round,
@@ -32,6 +33,7 @@ from assembler.rounds.round import (
     rounds,
     tag_message,
 )
+from assembler.word.libreoffice import docx_to_pdf
 from assembler.word.render import _render, _Rendered
 
 if TYPE_CHECKING:
@@ -122,15 +124,15 @@ def _reproduces(rendered: _Rendered, latest: Round, repo: Repository) -> bytes |
     Packaging the latest round again is needed only when the text is unchanged (the cover, signature page or
     templates may still differ); a changed text is a new round for certain.
     """
-    old = repo.read_blob(latest.commit, document_path(latest.deal_id, latest.document_id, "md"))
-    if (old or b"").decode("utf-8") != rendered.assembled.markdown:
+    old = repo.committed(latest.commit, document_path(latest.deal_id, latest.document_id, "md"))
+    if old.decode("utf-8") != rendered.assembled.markdown:
         return None
     same = rendered.package(latest.number)
     return same if hashlib.sha256(same).hexdigest() == latest.docx_sha256 else None
 
 
 def _build_uncommitted(workspace: Workspace, deal_id: str, rendered: _Rendered, pdf: bool) -> BuildResult:
-    from assembler.errors import RepositoryError
+    # GitPython loads only for commands that read git
     from assembler.rounds.git import Repository
 
     document_id = rendered.assembled.document.id
@@ -164,8 +166,6 @@ def _write(
     outputs = {docx_path: docx, markdown_path: markdown.encode("utf-8")}
     pdf_path = docx_path.with_suffix(".pdf") if pdf else None
     if pdf_path is not None:
-        from assembler.word.libreoffice import docx_to_pdf
-
         outputs[pdf_path] = docx_to_pdf(docx)  # before writing anything: a failed conversion writes nothing
     write_files_atomically(outputs)
     return pdf_path
@@ -174,8 +174,6 @@ def _write(
 def _build_round(
     workspace: Workspace, repo: Repository, deal_id: str, rendered: _Rendered, pdf: bool
 ) -> BuildResult:
-    from assembler.errors import RepositoryError
-    from assembler.rounds.executed import refuse_if_executed
 
     refuse_if_executed(repo, deal_id, rendered.assembled.document.id)  # an executed agreement never changes
     dirty = repo.dirty_paths("clause_library")
@@ -229,11 +227,11 @@ def _build_round(
     term_changes: list[str] = []
     redline_file = None
     if latest is not None:
-        old_docx = repo.read_blob(latest.commit, document_path(deal_id, document_id)) or b""
-        old_yaml = (repo.read_blob(latest.commit, DealLayout(deal_id).deal_yaml) or b"").decode()
-        old_markdown = (
-            repo.read_blob(latest.commit, document_path(deal_id, document_id, "md")) or b""
-        ).decode()
+        old_docx = repo.committed(latest.commit, document_path(deal_id, document_id))
+        old_yaml = repo.committed(latest.commit, DealLayout(deal_id).deal_yaml).decode("utf-8")
+        old_markdown = repo.committed(latest.commit, document_path(deal_id, document_id, "md")).decode(
+            "utf-8"
+        )
         changes = clause_changes(old_markdown, assembled.markdown)
         term_changes = [format_change(*c) for c in deal_changes(old_yaml, deal_yaml.decode("utf-8"))]
         redline_file = redline_path(deal_id, document_id, latest.number, number)

@@ -8,6 +8,7 @@ from typing import Any
 from assembler.assembly.assemble import assemble
 from assembler.atomic_write import write_files_atomically
 from assembler.deals.layout import DealLayout, Workspace
+from assembler.errors import RepositoryError
 from assembler.library.loader import Library
 from assembler.library.validate import choose_document, load_valid_deal
 from assembler.playbook.findings import (
@@ -17,10 +18,11 @@ from assembler.playbook.findings import (
     week_plan,
 )
 from assembler.playbook.negotiation import DealState, concession_ledger, negotiation_markdown, today_from
+from assembler.rounds.round import latest_round, rounds
 
 
 def _repository(workspace: Workspace) -> Any:
-    from assembler.errors import RepositoryError
+    # GitPython loads only for commands that read git
     from assembler.rounds.git import Repository
 
     try:
@@ -33,7 +35,6 @@ def deal_state(
     workspace: Workspace, deal_id: str, document_id: str | None = None, today: dt.date | None = None
 ) -> DealState:
     """Everything `check` reports about one deal, from the deal file, the library and git."""
-    from assembler.rounds.round import latest_round, rounds
 
     library = Library(workspace.library_root)
     deal = load_valid_deal(workspace, deal_id, library)
@@ -53,7 +54,7 @@ def deal_state(
     history = [
         (
             f"{r.document_id} r{r.number}",
-            (repo.read_blob(r.commit, DealLayout(deal_id).deal_yaml) or b"").decode(),
+            repo.committed(r.commit, DealLayout(deal_id).deal_yaml).decode("utf-8"),
         )
         for r in found
     ]

@@ -46,6 +46,7 @@ def cli(ctx: click.Context, workspace: Path | None) -> None:
 
 def _table(columns: tuple[str, ...], title: str, **options: object) -> Any:
     """A rich table with folding columns (imported here: rich loads only for commands that print tables)."""
+    # lazy: the command's own modules load only when it runs, so start-up and --help stay fast
     from rich.table import Table
 
     table = Table(title=title, **options)  # type: ignore[arg-type]
@@ -70,6 +71,7 @@ def _workspace() -> Workspace:
 )
 def new(deal: str, partner: str, model_id: str, mutual_interest_date: dt.datetime | None) -> None:
     """Scaffold agreements/DEAL/deal.yaml with the model's defaults."""
+    # lazy: the command's own modules load only when it runs, so start-up and --help stay fast
     from assembler.scaffold import new_deal
 
     day = mutual_interest_date.date() if mutual_interest_date else dt.date.today()
@@ -81,6 +83,7 @@ def new(deal: str, partner: str, model_id: str, mutual_interest_date: dt.datetim
 @click.argument("deal")
 def validate(deal: str) -> None:
     """Check DEAL's deal.yaml against the schema and its model."""
+    # lazy: the command's own modules load only when it runs, so start-up and --help stay fast
     from assembler.library.loader import Library
     from assembler.library.validate import load_valid_deal
 
@@ -98,6 +101,7 @@ def validate(deal: str) -> None:
 @click.option("--pdf", is_flag=True, help="Also convert to PDF with LibreOffice.")
 def build(deal: str, document_id: str | None, no_commit: bool, pdf: bool) -> None:
     """Assemble DEAL's document, commit it as the next round, and redline it against the previous one."""
+    # lazy: the command's own modules load only when it runs, so start-up and --help stay fast
     from assembler.assembly.twin import summary_line
     from assembler.build import build as build_document
 
@@ -139,6 +143,7 @@ def build(deal: str, document_id: str | None, no_commit: bool, pdf: bool) -> Non
 @click.option("--to", "new", type=int, help="The newer round (default: the latest).")
 def redline(deal: str, document_id: str | None, old: int | None, new: int | None) -> None:
     """Write the tracked-change redline between two committed rounds of DEAL's document."""
+    # lazy: the command's own modules load only when it runs, so start-up and --help stay fast
     from assembler.assembly.twin import summary_line
     from assembler.history import redline_between
 
@@ -154,6 +159,7 @@ def redline(deal: str, document_id: str | None, old: int | None, new: int | None
 @click.argument("deal")
 def history(deal: str) -> None:
     """The audit trail of DEAL from git: every round and what changed in the deal."""
+    # lazy: the command's own modules load only when it runs, so start-up and --help stay fast
     from rich.console import Console
 
     from assembler.build import format_change
@@ -197,6 +203,7 @@ def history(deal: str) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def textconv(path: Path) -> None:
     """Print a .docx as plain text (git's textconv for `git diff` of Word files)."""
+    # lazy: the command's own modules load only when it runs, so start-up and --help stay fast
     from assembler.word.pandoc import docx_to_text
 
     click.echo(docx_to_text(path.read_bytes()), nl=False)
@@ -208,6 +215,7 @@ def textconv(path: Path) -> None:
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="The clock's today (default: now).")
 def check(deal: str, document_id: str | None, today: dt.datetime | None) -> None:
     """Check DEAL against the playbook; write agreements/DEAL/negotiation.md. Exit 1 on a blocking finding."""
+    # lazy: the command's own modules load only when it runs, so start-up and --help stay fast
     from rich.console import Console
 
     from assembler.check import deal_state, write_negotiation_report
@@ -247,6 +255,7 @@ def check(deal: str, document_id: str | None, today: dt.datetime | None) -> None
 def status(today: dt.datetime | None) -> None:
     """Every deal in one table: stage, round, the 60-day clock, next milestone, blocking findings, and
     the post-signature items still open on executed deals."""
+    # lazy: the command's own modules load only when it runs, so start-up and --help stay fast
     from rich.console import Console
 
     from assembler.playbook.negotiation import today_from
@@ -297,6 +306,7 @@ def ingest(
     deal: str, file: Path, round_number: int | None, document_id: str | None, received_from: str | None
 ) -> None:
     """Triage a counterparty's returned .docx against the round we sent, and commit it with the report."""
+    # lazy: the command's own modules load only when it runs, so start-up and --help stay fast
     from assembler.intake.triage import ingest as ingest_file
     from assembler.intake.triage import summary_lines
 
@@ -324,6 +334,7 @@ def ingest(
 def sign(deal: str, signed_on: dt.datetime, document_id: str | None) -> None:
     """Record DEAL's signature: the signed round committed as executed, the post-signature checklist and the
     internal announcement. Refuses while a pre-signature item, a blocking finding or a signatory is open."""
+    # lazy: the command's own modules load only when it runs, so start-up and --help stay fast
     from assembler.signature.gate import sign as sign_document
 
     result = sign_document(_workspace(), deal, signed_on.date(), document_id)
@@ -344,6 +355,7 @@ def sign(deal: str, signed_on: dt.datetime, document_id: str | None) -> None:
 @click.argument("deal")
 def verify(deal: str) -> None:
     """Check DEAL's executed documents: file hash, execution record, round and tags. Exit 1 on a mismatch."""
+    # lazy: the command's own modules load only when it runs, so start-up and --help stay fast
     from assembler.errors import SignatureError
     from assembler.signature.verify import verify as verify_deal
 
@@ -363,6 +375,7 @@ def verify(deal: str) -> None:
 @cli.command()
 def schema() -> None:
     """Write the JSON Schemas of deal, clause and model files to schemas/."""
+    # lazy: the command's own modules load only when it runs, so start-up and --help stay fast
     from assembler.library.json_schemas import write_schemas
 
     workspace = _workspace()
@@ -373,6 +386,7 @@ def schema() -> None:
 @cli.command("house-style")
 def house_style() -> None:
     """Regenerate clause_library/templates/*.docx (the Word house style) from assembler/house_style.py."""
+    # lazy: the command's own modules load only when it runs, so start-up and --help stay fast
     from assembler.word.house_style import write_templates
 
     workspace = _workspace()

@@ -37,6 +37,7 @@ def lint(base: str | None) -> None:
     the documents that use the clause; every substantive agreement covers the mandatory checklist; no clause
     contains red-flag language (rules/red-flag-patterns.yaml) unless an allow entry records Legal's review.
     """
+    # lazy: the command's own modules load only when it runs, so start-up and --help stay fast
     from assembler.errors import LibraryLintError
     from assembler.governance.lint import lint_workspace
 
@@ -67,6 +68,7 @@ def impact(base: str, out_dir: Path | None) -> None:
     clause (the next round will carry the change to the counterparty). Rounds already built with the new
     text are up to date and not listed.
     """
+    # lazy: the command's own modules load only when it runs, so start-up and --help stay fast
     from assembler.governance.impact import library_impact
 
     workspace = _workspace()

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import traceback
 import typing
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import click
@@ -119,7 +120,6 @@ def log_folder() -> Path:
 
 def report_bug(exc: BaseException) -> Path:
     """Write the traceback of an unexpected exception to a new log file; returns its path."""
-    from importlib.metadata import PackageNotFoundError, version
 
     try:
         ours = version("assembler")

@@ -36,7 +36,7 @@ def deal_history(workspace: Workspace, deal_id: str) -> list[HistoryEntry]:
     previous_yaml: str | None = None
     for item in rounds(repo, deal_id):
         info = repo.commit_info(item.commit)
-        deal_yaml = (repo.read_blob(item.commit, DealLayout(deal_id).deal_yaml) or b"").decode("utf-8")
+        deal_yaml = repo.committed(item.commit, DealLayout(deal_id).deal_yaml).decode("utf-8")
         changes = deal_changes(previous_yaml, deal_yaml) if previous_yaml is not None else []
         entries.append(HistoryEntry(item, info.date, info.author, changes))
         previous_yaml = deal_yaml
@@ -78,7 +78,7 @@ def redline_between(
     older, newer = found[old], found[new]
 
     def blob(item: Round, suffix: str) -> bytes:
-        return repo.read_blob(item.commit, document_path(deal_id, document_id, suffix)) or b""
+        return repo.committed(item.commit, document_path(deal_id, document_id, suffix))
 
     when = dt.datetime.fromisoformat(repo.commit_info(newer.commit).date)
     docx = redline_docx(blob(older, "docx"), blob(newer, "docx"), library.config.legal_team, when)

@@ -10,7 +10,7 @@ import pytest
 from assembler.deals.layout import Workspace
 from assembler.word.libreoffice import soffice_path
 
-from .conftest import files_under, run_cli
+from .conftest import files_under, git, run_cli
 
 
 def test_a_bug_exits_3_and_leaves_its_traceback_in_a_log(
@@ -80,3 +80,47 @@ def test_a_libreoffice_timeout_is_an_error_line_and_writes_no_pdf(
     )
     assert not (workspace.deal_dir("acme") / "co-sell-agreement.pdf").exists()
     assert not (workspace.deal_dir("acme") / "co-sell-agreement.docx").exists()
+
+
+def test_a_library_file_reports_every_problem_at_once(workspace: Workspace) -> None:
+    model = workspace.library_root / "models" / "referral.yaml"
+    text = model.read_text()
+    model.write_text(text.replace("title:", "titel:", 1) + "surprise: true\n")
+    result = run_cli(workspace, "validate", "acme")
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert "Error: clause_library/models/referral.yaml: title: Field required" in lines
+    assert "Error: clause_library/models/referral.yaml: surprise: Extra inputs are not permitted" in lines
+
+
+def test_every_broken_clause_file_is_reported_at_once(workspace: Workspace) -> None:
+    clauses = sorted((workspace.library_root / "clauses").rglob("*.md"))
+    first, second = clauses[0], clauses[1]
+    first.write_text("no front matter\n")
+    second.write_text(second.read_text().replace("version:", "versoin:", 1))
+    result = run_cli(workspace, "build", "acme", "--no-commit")
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert any(
+        line.startswith(f"Error: clause_library/clauses/{first.parent.name}/{first.name}:") for line in lines
+    )
+    assert any(
+        line.startswith(f"Error: clause_library/clauses/{second.parent.name}/{second.name}: version:")
+        for line in lines
+    )
+
+
+def test_a_round_commit_missing_its_twin_is_an_error_not_empty_text(repo_workspace: Workspace) -> None:
+    ws = repo_workspace
+    assert run_cli(ws, "build", "acme").exit_code == 0
+    message = git(ws, "log", "-1", "--format=%B").replace("Round: 1", "Round: 2")
+    # A commit that claims the round and touches its document, but lost the Markdown twin.
+    docx = ws.root / "agreements/acme/co-sell-agreement.docx"
+    docx.write_bytes(docx.read_bytes() + b"\0")
+    git(ws, "add", "agreements/acme/co-sell-agreement.docx")
+    git(ws, "rm", "-q", "agreements/acme/co-sell-agreement.md")
+    git(ws, "commit", "-q", "-m", message)
+    result = run_cli(ws, "build", "acme")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: commit ")
+    assert "has no agreements/acme/co-sell-agreement.md, which it must hold" in result.stderr

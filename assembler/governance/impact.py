@@ -6,14 +6,23 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assembler.assembly.twin import clause_sections
+from assembler.atomic_write import write_files_atomically
+from assembler.deals.contract import load_deal
 from assembler.deals.layout import DealLayout
 from assembler.errors import DealError, LibraryError
 from assembler.governance.revisions import clause_text, clauses_in_tree, resolve_base
 from assembler.library.loader import Clause, Library, read_clauses, work_tree_clause_files
 from assembler.library.patterns import _JINJA_TAG
+from assembler.rounds.redline import redline_docx
+from assembler.rounds.round import Round, document_path, rounds
+from assembler.word.package import DRAFT_MARKING, PARTIES_MARKING, read_parts, replace_text, write_package
+from assembler.word.pandoc import markdown_to_docx
+from assembler.word.render import epoch_of
 
 if TYPE_CHECKING:
     from assembler.deals.layout import Workspace
@@ -111,9 +120,6 @@ def affected_deals(
     """Deal documents that include a changed clause: the latest committed round of each document (from its
     Markdown twin) and the document the deal's stage builds next (from the model). A round whose library
     already held the new text is up to date and left out. Returns the impacts and warnings."""
-    from assembler.assembly.twin import clause_sections
-    from assembler.deals.contract import load_deal
-    from assembler.rounds.round import Round, document_path, rounds
 
     order = [c.clause_id for c in changes]
     changed = set(order)
@@ -142,7 +148,7 @@ def affected_deals(
             included: set[str] = set()
             last = latest.get(document_id)
             if last is not None:
-                twin = repo.read_blob(last.commit, document_path(deal_id, document_id, "md")) or b""
+                twin = repo.committed(last.commit, document_path(deal_id, document_id, "md"))
                 included |= clause_sections(twin.decode("utf-8")).keys() & changed
             if document_id == deal.stage and document_id in sequence:
                 included |= set(library.clause_ids(deal.model, document_id)) & changed
@@ -188,12 +194,6 @@ def clause_review_markdown(clause: Clause | None) -> str:
 
 def clause_redline(old: Clause | None, new: Clause | None, library: Library, when: dt.datetime) -> bytes:
     """Tracked changes from the old clause to the new one, in the house style, authored by the legal team."""
-    from importlib import resources
-
-    from assembler.rounds.redline import redline_docx
-    from assembler.word.package import DRAFT_MARKING, PARTIES_MARKING, read_parts, replace_text, write_package
-    from assembler.word.pandoc import markdown_to_docx
-    from assembler.word.render import epoch_of
 
     reference = library.root / "templates" / "reference.docx"
     if not reference.exists():
@@ -238,7 +238,7 @@ def impact_markdown(report: ImpactReport) -> str:
 def library_impact(workspace: Workspace, base: str, out_dir: Path) -> ImpactReport:
     """Clauses changed since `base`, the deals they reach, and per clause a redline (written to `out_dir`,
     with an impact.md summary)."""
-    from assembler.atomic_write import write_files_atomically
+    # GitPython loads only for commands that read git
     from assembler.rounds.git import Repository
 
     library = Library(workspace.library_root)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from jinja2 import nodes
 
+from assembler.assembly.sandbox import sandbox
 from assembler.errors import LibraryError
 from assembler.governance.revisions import clause_text, clauses_in_tree, resolve_base
 from assembler.governance.templates import (
@@ -106,7 +107,6 @@ class _Linter:
 
     # Templates: each clause's body and fallbacks, parsed once.
     def parse_templates(self) -> None:
-        from assembler.assembly.sandbox import sandbox
 
         real = sandbox("USD")
         for clause in self.clauses.values():
@@ -387,6 +387,7 @@ def lint_library(library: Library, base: dict[str, Clause] | None = None, base_l
 
 def lint_workspace(workspace: Workspace, base: str | None = None) -> LintReport:
     """Lint the workspace's clause library; with `base` (a revision), changed clauses must raise versions."""
+    # GitPython loads only for commands that read git
     from assembler.rounds.git import Repository
 
     library = Library(workspace.library_root)

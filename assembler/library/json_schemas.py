@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from assembler.atomic_write import write_files_atomically
 from assembler.deals.contract import Deal
 from assembler.library.schemas import ClauseMeta, PartnershipModel
 
@@ -29,7 +30,6 @@ def schema_texts() -> dict[str, str]:
 
 def write_schemas(folder: Path) -> list[Path]:
     """Write the JSON Schemas of the library's files into `folder`; return the paths written."""
-    from assembler.atomic_write import write_files_atomically
 
     files = {folder / name: text.encode("utf-8") for name, text in schema_texts().items()}
     write_files_atomically(files)

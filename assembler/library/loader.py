@@ -50,13 +50,15 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def _validate(model: type[BaseModel], data: Any, source: str) -> Any:
+    """`data` validated by `model`; every problem at once, one `<file>: <key>: <reason>` line each."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise LibraryError(f"{source}: {loc}: {err['msg']}{more}") from None
+        lines = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            lines.append(f"{source}: {loc}: {err['msg']}")
+        raise LibraryError("\n".join(dict.fromkeys(lines))) from None
 
 
 def _load(path: Path, source: str) -> Any:
@@ -181,20 +183,11 @@ class Library:
 
     @cached_property
     def clauses(self) -> dict[str, Clause]:
-        """Every clause of the library (clauses/**/*.md), by id; a clause id used twice is an error."""
-        clauses: dict[str, Clause] = {}
-        for path in sorted((self.root / "clauses").rglob("*.md")):
-            source = self._source(path)
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise LibraryError(f"{source}: cannot read ({exc})") from None
-            clause = parse_clause(text, source, Path(source))
-            if clause.id in clauses:
-                raise LibraryError(
-                    f"{source}: clause id {clause.id!r} is also used by {clauses[clause.id].path}"
-                )
-            clauses[clause.id] = clause
+        """Every clause of the library (clauses/**/*.md), by id; every file that does not load is reported
+        at once (the same reader `library lint` uses)."""
+        clauses, problems = read_clauses(work_tree_clause_files(self))
+        if problems:
+            raise LibraryError("\n".join(problems))
         return clauses
 
     @cached_property
@@ -268,7 +261,13 @@ def read_clauses(files: dict[str, bytes]) -> tuple[dict[str, Clause], list[str]]
 def work_tree_clause_files(library: Library) -> dict[str, bytes]:
     """The clause files of the work tree: path as messages name it (<library>/clauses/...) → bytes."""
     folder = library.root / "clauses"
-    return {
-        f"{library.label}/clauses/{path.relative_to(folder).as_posix()}": path.read_bytes()
-        for path in sorted(folder.rglob("*.md"))
-    }
+    files = {}
+    for path in sorted(folder.rglob("*.md")):
+        source = f"{library.label}/clauses/{path.relative_to(folder).as_posix()}"
+        try:
+            files[source] = path.read_bytes()
+        except OSError as exc:
+            raise LibraryError(
+                f"{source}: cannot read ({exc.strerror}); fix the file's permissions"
+            ) from None
+    return files

@@ -97,6 +97,19 @@ class Repository:
         except (KeyError, ValueError, git.BadName):
             return None
 
+    def committed(self, revision: str, path: str) -> bytes:
+        """The bytes of `path` at a commit that must hold it (a round's document, twin or deal file).
+
+        A missing file there is never read as empty content: the history is incomplete or was altered.
+        """
+        data = self.read_blob(revision, path)
+        if data is None:
+            raise RepositoryError(
+                f"commit {revision[:12]} has no {path}, which it must hold; the history is incomplete or was "
+                "altered: restore it from a backup of the repository, do not build on it"
+            )
+        return data
+
     def tree_id(self, revision: str, path: str) -> str | None:
         """The git object id of `path` (a folder's tree or a file's blob) at `revision`; None when absent."""
         try:

@@ -21,6 +21,7 @@ def redline_docx(old: bytes, new: bytes, author: str, when: dt.datetime) -> byte
     paragraphs count as moves (move_similarity_threshold=1.0). The engine's command comes from
     python-redlines; it runs here so that it has a time budget and its scratch files a private folder.
     """
+    # the redline engine's wrapper loads only when a redline is made
     from python_redlines import DocxodusEngine, EngineNotInstalledError
 
     try:

@@ -9,7 +9,7 @@ from typing import Literal
 
 from assembler.deals.contract import Completion, Deal
 from assembler.deals.layout import Workspace
-from assembler.errors import DealError
+from assembler.errors import DealError, RepositoryError
 from assembler.library.checklists import PostSignatureItem, post_signature_checklist, pre_signature_checklist
 from assembler.library.loader import Library
 from assembler.playbook.findings import holds
@@ -77,7 +77,7 @@ class AfterSignature:
 
 def after_signature(workspace: Workspace, deal_id: str, deal: Deal) -> AfterSignature | None:
     """The deal's stage document's execution and its post-signature items, or None when not executed."""
-    from assembler.errors import RepositoryError
+    # GitPython loads only for commands that read git
     from assembler.rounds.git import Repository
 
     try:

@@ -39,6 +39,7 @@ class Verification:
 
 def verify(workspace: Workspace, deal_id: str) -> list[Verification]:
     """Every executed document of the deal, checked against its record, its round and its tag."""
+    # GitPython loads only for commands that read git
     from assembler.rounds.git import Repository
 
     deal_dir = workspace.deal_dir(deal_id)
@@ -98,6 +99,7 @@ def _verify_document(workspace: Workspace, repo: Repository, deal_id: str, docum
     if not _SHA1.fullmatch(round_commit):
         problems.append(f"{record_path}: commit {round_commit!r} is not a commit id")
         return result(number, sha256)
+    # GitPython loads only for commands that read git
     from git.exc import ODBError
 
     try:

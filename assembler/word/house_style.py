@@ -25,6 +25,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt, RGBColor, Twips
 
+from assembler.atomic_write import write_files_atomically
 from assembler.word.package import BODY_MARKER, DRAFT_MARKING, PARTIES_MARKING, normalize_docx
 from assembler.word.pandoc import run_pandoc
 
@@ -306,7 +307,6 @@ def build_shell(reference: bytes) -> bytes:
 
 def write_templates(folder: Path) -> list[Path]:
     """Write the house-style reference.docx and shell.docx into `folder`; return the paths written."""
-    from assembler.atomic_write import write_files_atomically
 
     reference = build_reference()
     files = {folder / "reference.docx": reference, folder / "shell.docx": build_shell(reference)}
