@@ -10,7 +10,7 @@ from assembler.atomic_write import write_files_atomically
 from assembler.deals.layout import DealLayout, Workspace
 from assembler.errors import RepositoryError
 from assembler.library.loader import Library
-from assembler.library.validate import choose_document, load_valid_deal
+from assembler.library.validate import open_document
 from assembler.playbook.findings import (
     Progress,
     evaluate,
@@ -36,9 +36,8 @@ def deal_state(
 ) -> DealState:
     """Everything `check` reports about one deal, from the deal file, the library and git."""
 
-    library = Library(workspace.library_root)
-    deal = load_valid_deal(workspace, deal_id, library)
-    document_id = choose_document(deal, library, document_id)
+    opened = open_document(workspace, deal_id, document_id)
+    library, deal, document_id = opened.library, opened.deal, opened.document_id
     assembled = assemble(deal, deal_id, library, document_id)
     day = today_from(today)
     repo = _repository(workspace)

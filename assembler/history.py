@@ -11,8 +11,7 @@ from assembler.atomic_write import write_files_atomically
 from assembler.deals.contract import deal_changes
 from assembler.deals.layout import DealLayout, Workspace
 from assembler.errors import BadInputError
-from assembler.library.loader import Library
-from assembler.library.validate import choose_document, load_valid_deal
+from assembler.library.validate import open_document
 from assembler.rounds.git import Repository
 from assembler.rounds.redline import redline_docx
 from assembler.rounds.round import Round, document_path, redline_path, rounds
@@ -58,9 +57,8 @@ def redline_between(
     workspace: Workspace, deal_id: str, document_id: str | None, old: int | None, new: int | None
 ) -> Redline:
     """Compare two committed rounds (default: the latest against the one before) and write the redline."""
-    library = Library(workspace.library_root)
-    deal = load_valid_deal(workspace, deal_id, library)
-    document_id = choose_document(deal, library, document_id)
+    opened = open_document(workspace, deal_id, document_id)
+    library, document_id = opened.library, opened.document_id
     repo = Repository(workspace.root)
     found = {r.number: r for r in rounds(repo, deal_id, document_id)}
     if len(found) < 2 and (old is None or new is None):

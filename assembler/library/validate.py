@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from assembler.deals.contract import Deal, parse_deal_text, read_deal_file, term_value
 from assembler.deals.layout import Workspace
 from assembler.errors import DealError
@@ -53,3 +55,23 @@ def choose_document(deal: Deal, library: Library, document_id: str | None) -> st
             f"use one of: {', '.join(model.documents)}"
         )
     return document_id
+
+
+@dataclass(frozen=True)
+class DealDocument:
+    """What every command that works on one document of a deal starts from (the command preamble)."""
+
+    library: Library
+    deal: Deal
+    deal_yaml: bytes  # the exact bytes the deal was read from (a round commits those bytes)
+    document_id: str
+
+
+def open_document(
+    workspace: Workspace, deal_id: str, document_id: str | None = None, library: Library | None = None
+) -> DealDocument:
+    """The library (loaded once, or the one given), the validated deal and the document the command works on
+    (`--document`, else the deal's stage)."""
+    library = library or Library(workspace.library_root)
+    deal, deal_yaml = read_valid_deal(workspace, deal_id, library)
+    return DealDocument(library, deal, deal_yaml, choose_document(deal, library, document_id))

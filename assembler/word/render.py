@@ -21,7 +21,7 @@ from assembler.deals.contract import Deal
 from assembler.deals.layout import Workspace
 from assembler.errors import LibraryError
 from assembler.library.loader import Library
-from assembler.library.validate import choose_document, read_valid_deal
+from assembler.library.validate import open_document
 from assembler.word.package import (
     BODY_MARKER,
     DRAFT_MARKING,
@@ -131,7 +131,6 @@ class _Rendered:
 
 
 def _render(workspace: Workspace, deal_id: str, document_id: str | None) -> _Rendered:
-    library = Library(workspace.library_root)
-    deal, deal_yaml = read_valid_deal(workspace, deal_id, library)
-    document_id = choose_document(deal, library, document_id)
-    return _Rendered(deal, deal_yaml, library, assemble(deal, deal_id, library, document_id))
+    opened = open_document(workspace, deal_id, document_id)
+    library, deal = opened.library, opened.deal
+    return _Rendered(deal, opened.deal_yaml, library, assemble(deal, deal_id, library, opened.document_id))
