@@ -33,6 +33,7 @@ from assembler.rounds.round import (
     rounds,
     tag_message,
 )
+from assembler.rounds.sequence import record, writing
 from assembler.word.libreoffice import docx_to_pdf
 from assembler.word.render import _render, _Rendered
 
@@ -103,7 +104,7 @@ def build(
     if not commit:
         return replace(_build_uncommitted(workspace, deal_id, rendered, pdf), findings=findings)
     repo = Repository.of_workspace(workspace.root, rendered.library.config.commit_identity)
-    with repo.writing(lock_timeout):
+    with writing(repo, lock_timeout, rendered.library.config.branch):
         result = _build_round(workspace, repo, deal_id, rendered, pdf)
     first_round = (
         []
@@ -252,7 +253,7 @@ def _build_round(
     )
     sha256 = hashlib.sha256(docx).hexdigest()
     tag = (round_tag(deal_id, document_id, number), tag_message(deal_id, document_id, number))
-    commit = repo.record(files, message, when.isoformat(), [tag])
+    commit = record(repo, files, message, when.isoformat(), [tag])
     new_round = Round(deal_id, document_id, number, commit, sha256, library_tree, rendered.deal.model)
     pdf_path = _write(workspace, deal_id, document_id, docx, assembled.markdown, pdf) if pdf else None
     return BuildResult(

@@ -234,10 +234,12 @@ def test_refuses_a_dirty_clause_library_and_a_stale_index_lock(repo_workspace: W
     lock.write_text("")
     result = run_cli(ws, "build", "acme")
     assert result.exit_code == 1
-    assert result.stderr == (
-        f"Error: {lock} exists: another git command is running, or one crashed. "
-        f"If no git process is running, remove the file (rm {lock}) and build again\n"
-    )
+    assert re.fullmatch(
+        rf"Error: {re.escape(str(lock))} exists \(left \d+ s ago\): another git command is running, or one "
+        rf"crashed\. If no git process is running, remove the file \(rm {re.escape(str(lock))}\) and run the "
+        r"command again\n",
+        result.stderr,
+    ), result.stderr
     assert git(ws, "tag") == ""
 
 

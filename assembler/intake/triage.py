@@ -29,6 +29,7 @@ from assembler.library.loader import Clause, Library
 from assembler.library.patterns import RedFlagPattern, load_red_flag_patterns
 from assembler.library.validate import choose_document, load_valid_deal
 from assembler.playbook.findings import PositionRating, rate_positions
+from assembler.rounds.sequence import record, writing
 from assembler.rounds.trailers import commit_message
 from assembler.word.house_style import COVER_BOOKMARK, SIGNATURE_BOOKMARK
 
@@ -387,8 +388,8 @@ def ingest(
                 "Received-SHA256": sha,
             },
         )
-        with repo.writing(300):
-            commit_sha = repo.record(files, message, commit_time().isoformat())
+        with writing(repo, 300, library.config.branch):
+            commit_sha = record(repo, files, message, commit_time().isoformat())
     else:
         write_files_atomically({workspace.root / path: content for path, content in files.items()})
     return IngestResult(

@@ -182,6 +182,8 @@ class Config(Strict):
     committer: Mailbox | None = None
     announcement: Announcement | None = None
     first_qbr_days: Annotated[int, Field(ge=1, le=366)] = 90
+    # Rounds, receipts and executions are committed only on this branch (elsewhere: --no-commit).
+    branch: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")] = "main"
 
     @property
     def commit_identity(self) -> tuple[str, str] | None:

@@ -9,18 +9,16 @@ after `--` (or are full ref names), so no user string can be read as an option.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import git
 
-from assembler.atomic_write import write_files_atomically
 from assembler.errors import RepositoryError, tool_timeout
 from assembler.rounds.trailers import LOG_FORMAT, Trailers, parse_log
 
@@ -264,6 +262,29 @@ class Repository:
             "GIT_COMMITTER_EMAIL": email,
         }
 
+    def stage(self, blobs: dict[str, str]) -> None:
+        """Point the real index's entries for these paths (path → blob id) at the given blobs, in one call."""
+        lines = "".join(f"100644 {blob}\t{path}\n" for path, blob in blobs.items())
+        with tempfile.TemporaryFile(dir=self.git_dir, prefix="assembler-stage-") as handle:
+            handle.write(lines.encode("utf-8"))
+            handle.seek(0)
+            self.git.update_index("--index-info", istream=handle)
+
+    def symbolic_head(self) -> str | None:
+        """The branch HEAD is on (`refs/heads/...`), or None for a detached HEAD."""
+        try:
+            return str(self.git.symbolic_ref("--quiet", "HEAD"))
+        except git.GitCommandError:
+            return None
+
+    def tag_exists(self, name: str) -> bool:
+        """Whether tag `name` exists."""
+        try:
+            self.git.rev_parse("--verify", "--quiet", f"refs/tags/{name}")
+            return True
+        except git.GitCommandError:
+            return False
+
     def commit_files(self, files: dict[str, bytes], message: str, date: str) -> str:
         """Commit exactly `files` (path → bytes) on top of HEAD; returns the new commit.
 
@@ -271,6 +292,15 @@ class Repository:
         HEAD only if it still points where it did when we started (otherwise refuses).
         """
         parent = self.head()
+        commit, _ = self.commit_object(files, message, date, parent)
+        self.move_head(commit, parent)
+        return commit
+
+    def commit_object(
+        self, files: dict[str, bytes], message: str, date: str, parent: str | None
+    ) -> tuple[str, dict[str, str]]:
+        """The commit of `files` on top of `parent` written to the object store (no ref moves), and the blob
+        id of each file."""
         blobs = {path: self.write_blob(data) for path, data in files.items()}
         with tempfile.TemporaryDirectory(dir=self.git_dir, prefix="assembler-index-") as tmp:
             env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
@@ -293,6 +323,10 @@ class Repository:
                 raise RepositoryError(
                     f"cannot commit the round: {reason[0].strip(chr(39))}; set git user.name and user.email"
                 ) from None
+        return commit, blobs
+
+    def move_head(self, commit: str, parent: str | None) -> None:
+        """Move HEAD to `commit` only if it still points at `parent` (compare and swap)."""
         try:
             self.git.update_ref("-m", "assembler: new round", "HEAD", commit, parent or "0" * 40)
         except git.GitCommandError:
@@ -300,7 +334,6 @@ class Repository:
                 "HEAD moved while the round was being committed (another commit was made); nothing was "
                 "changed, build again"
             ) from None
-        return commit
 
     def tag(self, name: str, commit: str, message: str) -> None:
         """Create annotated tag `name` on `commit` with `message`."""
@@ -310,31 +343,3 @@ class Repository:
     def sync_index(self, paths: list[str]) -> None:
         """Make the real index match HEAD for `paths` (after a commit made through a private index)."""
         self.git.reset("-q", "HEAD", "--", *[f":(literal){p}" for p in paths])
-
-    @contextlib.contextmanager
-    def writing(self, timeout: float) -> Iterator[None]:
-        """The writer's critical section: the lock held and git's own index lock absent."""
-        with self.writer_lock(timeout):
-            self.check_index_unlocked()
-            yield
-
-    def record(
-        self, files: dict[str, bytes], message: str, date: str, tags: Iterable[tuple[str, str]] = ()
-    ) -> str:
-        """The commit sequence, inside `writing()`: commit exactly `files` on HEAD, make the index follow,
-        tag the commit (name, message), then write the files to the work tree. Returns the commit."""
-        fault_point("before-commit")
-        commit = self.commit_files(files, message, date)
-        self.sync_index(list(files))  # at once: nothing shows as staged or untracked
-        fault_point("after-commit")
-        for name, tag_message in tags:
-            self.tag(name, commit, tag_message)
-        write_files_atomically({self.root / path: data for path, data in files.items()})
-        fault_point("after-files")
-        return commit
-
-
-def fault_point(name: str) -> None:
-    """Test hook: ASSEMBLER_FAULT_AT=<name> kills the process at that point, as a crash would."""
-    if os.environ.get("ASSEMBLER_FAULT_AT") == name:
-        os.kill(os.getpid(), 9)

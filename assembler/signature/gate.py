@@ -33,6 +33,7 @@ from assembler.rounds.round import (
     latest_round,
     round_tag,
 )
+from assembler.rounds.sequence import record, writing
 from assembler.rounds.trailers import commit_message
 from assembler.signature.after import AfterSignatureItem, _unknown_ids, after_signature_items
 from assembler.signature.announcement import (
@@ -143,7 +144,7 @@ def sign(
             "\n".join([f"{deal_id}: not signed: {len(problems)} problem(s) to resolve first", *problems])
         )
 
-    with repo.writing(lock_timeout):
+    with writing(repo, lock_timeout, library.config.branch):
         refuse_if_executed(repo, deal_id, document_id)  # another `sign` may have finished meanwhile
         if latest_round(repo, deal_id, document_id) != latest:
             raise SignatureError(f"{docx_name}: a new round was committed meanwhile; check it and sign again")
@@ -171,7 +172,7 @@ def sign(
         tag_message = (
             f"{deal_id}: {document.title} executed on {signed_on.isoformat()} (round {latest.number})"
         )
-        commit = repo.record(files, message, commit_time().isoformat(), [(tag, tag_message)])
+        commit = record(repo, files, message, commit_time().isoformat(), [(tag, tag_message)])
     return SignResult(
         deal_id,
         document_id,
