@@ -20,6 +20,7 @@ from assembler.deals.layout import DealLayout, Workspace
 from assembler.errors import AssemblerError, RepositoryError
 from assembler.playbook.findings import Finding, blocking, evaluate, finance_findings
 from assembler.rounds.executed import refuse_if_executed
+from assembler.rounds.rebuild import library_differences
 from assembler.rounds.redline import redline_docx
 from assembler.rounds.round import (
     Round,
@@ -35,7 +36,7 @@ from assembler.rounds.round import (
 )
 from assembler.rounds.sequence import record, writing
 from assembler.word.libreoffice import docx_to_pdf
-from assembler.word.render import _render, _Rendered
+from assembler.word.render import RenderedDocument, render_document
 
 if TYPE_CHECKING:
     from assembler.rounds.git import Repository
@@ -85,7 +86,7 @@ def build(
     """Build one document of a deal; unless `commit` is False, commit it as the next round."""
     # Validation, assembly and pandoc come first: bad input is reported before any git check, and the
     # writer lock is held only for comparing, redlining and committing.
-    rendered = _render(workspace, deal_id, document_id)
+    rendered = render_document(workspace, deal_id, document_id)
     findings = evaluate(rendered.deal, rendered.library, rendered.assembled)
     blockers = blocking(findings)
     if commit and blockers:
@@ -119,7 +120,7 @@ def _outputs(workspace: Workspace, deal_id: str, document_id: str) -> tuple[Path
     return deal_dir / f"{document_id}.docx", deal_dir / f"{document_id}.md"
 
 
-def _reproduces(rendered: _Rendered, latest: Round, repo: Repository) -> bytes | None:
+def _reproduces(rendered: RenderedDocument, latest: Round, repo: Repository) -> bytes | None:
     """The latest round's exact bytes when this render reproduces them, else None (a new round is due).
 
     Packaging the latest round again is needed only when the text is unchanged (the cover, signature page or
@@ -132,7 +133,9 @@ def _reproduces(rendered: _Rendered, latest: Round, repo: Repository) -> bytes |
     return same if hashlib.sha256(same).hexdigest() == latest.docx_sha256 else None
 
 
-def _build_uncommitted(workspace: Workspace, deal_id: str, rendered: _Rendered, pdf: bool) -> BuildResult:
+def _build_uncommitted(
+    workspace: Workspace, deal_id: str, rendered: RenderedDocument, pdf: bool
+) -> BuildResult:
     # GitPython loads only for commands that read git
     from assembler.rounds.git import Repository
 
@@ -173,15 +176,15 @@ def _write(
 
 
 def _build_round(
-    workspace: Workspace, repo: Repository, deal_id: str, rendered: _Rendered, pdf: bool
+    workspace: Workspace, repo: Repository, deal_id: str, rendered: RenderedDocument, pdf: bool
 ) -> BuildResult:
 
     refuse_if_executed(repo, deal_id, rendered.assembled.document.id)  # an executed agreement never changes
-    dirty = repo.dirty_paths("clause_library")
-    if dirty:
-        listed = ", ".join(dirty[:3]) + (", ..." if len(dirty) > 3 else "")
+    differences = library_differences(repo, workspace.root)  # file by file: skip-worktree and ignored count
+    if differences:
+        listed = ", ".join(differences[:3]) + (", ..." if len(differences) > 3 else "")
         raise RepositoryError(
-            f"clause_library has uncommitted changes ({listed}); "
+            f"clause_library differs from its last commit ({listed}); "
             "a round must be rebuildable from git, so commit the library change (after Legal review) first, "
             "or build with --no-commit"
         )

@@ -3,6 +3,7 @@ consistent, a user's plain `git commit` never reverts a round, and the next buil
 
 from __future__ import annotations
 
+import importlib
 import os
 import random
 import subprocess
@@ -15,7 +16,7 @@ import pytest
 
 from assembler.deals.layout import Workspace
 
-from .conftest import git, run_cli, set_deal
+from .conftest import EXAMPLES, git, run_cli, set_deal
 
 STEPS = [
     "before-commit",
@@ -166,3 +167,44 @@ def test_a_work_tree_write_that_fails_after_the_commit_is_restored_next_time(
     assert (ws.root / DOCX).read_bytes() != stale
     assert not (ws.root / ".git" / "assembler-pending.json").exists()
     assert Path(ws.root / "agreements/acme/redlines/co-sell-agreement.r1-r2.docx").is_file()
+
+
+def test_verify_rebuild_reproduces_every_round_of_every_example_deal(repo_workspace: Workspace) -> None:
+    ws = repo_workspace
+    for deal in sorted(set(EXAMPLES.values())):
+        assert run_cli(ws, "build", deal).exit_code == 0, run_cli(ws, "build", deal).stderr
+    set_deal(ws, "acme", {"terms.referral_fee_pct": Decimal("12")})
+    assert run_cli(ws, "build", "acme").exit_code == 0
+    for deal in sorted(set(EXAMPLES.values())):
+        result = run_cli(ws, "verify", deal, "--rebuild")
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout.count("(identical)") == (2 if deal == "acme" else 1)
+
+
+def test_a_skip_worktree_clause_edit_is_refused_and_a_round_made_from_one_does_not_rebuild(
+    repo_workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = repo_workspace
+    clause = "clause_library/clauses/general/governing-law.md"
+    git(ws, "update-index", "--skip-worktree", clause)
+    path = ws.root / clause
+    path.write_text(path.read_text().replace("governed by", "governed exclusively by", 1))
+    assert git(ws, "status", "--porcelain") == ""  # git itself sees nothing
+    result = run_cli(ws, "build", "acme")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: clause_library differs from its last commit ({clause}); ")
+    ignored = ws.root / "clause_library" / "clauses" / "general" / "scratch.md"
+    (ws.root / ".git" / "info" / "exclude").write_text("scratch.md\n")
+    ignored.write_text("---\n")
+    assert "clause_library/clauses/general/scratch.md" in run_cli(ws, "build", "acme").stderr
+    ignored.unlink()
+    # A round built past the check (as an older tool would have) is caught by verify --rebuild.
+    monkeypatch.setattr(
+        importlib.import_module("assembler.build"), "library_differences", lambda repo, root: []
+    )
+    assert run_cli(ws, "build", "acme").exit_code == 0
+    result = run_cli(ws, "verify", "acme", "--rebuild")
+    assert result.exit_code == 1
+    assert (
+        "co-sell-agreement round 1" in result.stderr and "does not render again to its bytes" in result.stderr
+    )

@@ -227,7 +227,8 @@ def test_refuses_a_dirty_clause_library_and_a_stale_index_lock(repo_workspace: W
     result = run_cli(ws, "build", "acme")
     assert result.exit_code == 1
     assert result.stderr.startswith(
-        "Error: clause_library has uncommitted changes (clause_library/clauses/general/governing-law.md); "
+        "Error: clause_library differs from its last commit "
+        "(clause_library/clauses/general/governing-law.md); "
     )
     git(ws, "checkout", "--", "clause_library")
     lock = ws.root / ".git" / "index.lock"

@@ -195,6 +195,23 @@ class Repository:
                 files[name.removeprefix(prefix)] = self.repo.odb.stream(bytes.fromhex(parts[2])).read()
         return files
 
+    def tree_blobs(self, treeish: str, path: str) -> dict[str, str]:
+        """Every file under `path` of a commit or tree (relative to `path`) → its blob id, in one call."""
+        if treeish.startswith("-"):
+            return {}
+        try:
+            raw = self.git.ls_tree("-r", "-z", "--full-name", treeish, "--", f":(literal){path}")
+        except git.GitCommandError:
+            return {}
+        prefix = f"{path.rstrip('/')}/"
+        blobs = {}
+        for entry in raw.split("\x00"):
+            info, _, name = entry.partition("\t")
+            parts = info.split(" ")
+            if len(parts) == 3 and parts[1] == "blob" and name.startswith(prefix):
+                blobs[name.removeprefix(prefix)] = parts[2]
+        return blobs
+
     def dirty_paths(self, path: str) -> list[str]:
         """Uncommitted changes (staged, unstaged or untracked) under `path`."""
         raw = self.git.status("--porcelain=v1", "-z", "--untracked-files=all", "--", f":(literal){path}")

@@ -44,7 +44,7 @@ from assembler.signature.announcement import (
     post_signature_markdown,
     render_announcement,
 )
-from assembler.word.render import _render
+from assembler.word.render import render_document
 
 LOCK_TIMEOUT_SECONDS = 300.0
 
@@ -279,6 +279,6 @@ def rendered_sha256(
 
     Writes nothing: `sign` uses it to prove the deal still produces the round being signed.
     """
-    rendered = _render(workspace, deal_id, document_id)
+    rendered = render_document(workspace, deal_id, document_id)
     findings = evaluate(rendered.deal, rendered.library, rendered.assembled)
     return hashlib.sha256(rendered.package(round_number)).hexdigest(), findings

@@ -110,7 +110,7 @@ def package_docx(
     return write_package(parts, when)
 
 
-class _Rendered:
+class RenderedDocument:
     """A deal's document rendered up to the round number: pandoc runs in the background meanwhile."""
 
     def __init__(self, deal: Deal, deal_yaml: bytes, library: Library, assembled: AssembledDocument) -> None:
@@ -123,14 +123,19 @@ class _Rendered:
 
     @cached_property
     def shell(self) -> bytes:
+        """The cover, parties and signature shell filled with the deal (docxtpl), made once."""
         return fill_shell(self.assembled, self.library, self.deal)
 
     def package(self, round_number: int) -> bytes:
+        """The document's exact bytes as round `round_number` (the body spliced into the shell)."""
         shell = self.shell
         return package_docx(self._body.result(), shell, self.assembled, self.deal, round_number, self.when)
 
 
-def _render(workspace: Workspace, deal_id: str, document_id: str | None) -> _Rendered:
+def render_document(workspace: Workspace, deal_id: str, document_id: str | None) -> RenderedDocument:
+    """The deal's document assembled and rendering: what `build`, `sign` and `verify --rebuild` package."""
     opened = open_document(workspace, deal_id, document_id)
     library, deal = opened.library, opened.deal
-    return _Rendered(deal, opened.deal_yaml, library, assemble(deal, deal_id, library, opened.document_id))
+    return RenderedDocument(
+        deal, opened.deal_yaml, library, assemble(deal, deal_id, library, opened.document_id)
+    )
