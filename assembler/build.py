@@ -18,7 +18,10 @@ from assembler.atomic_write import write_files_atomically
 from assembler.deals.contract import deal_changes
 from assembler.deals.layout import DealLayout, Workspace
 from assembler.errors import AssemblerError, RepositoryError
+from assembler.library.loader import Library
+from assembler.playbook.clock import Progress, progress_from_git
 from assembler.playbook.findings import Finding, blocking, evaluate, finance_findings
+from assembler.playbook.negotiation import today_from
 from assembler.rounds.executed import refuse_if_executed
 from assembler.rounds.rebuild import library_differences
 from assembler.rounds.redline import redline_docx
@@ -86,8 +89,9 @@ def build(
     """Build one document of a deal; unless `commit` is False, commit it as the next round."""
     # Validation, assembly and pandoc come first: bad input is reported before any git check, and the
     # writer lock is held only for comparing, redlining and committing.
-    rendered = render_document(workspace, deal_id, document_id)
-    findings = evaluate(rendered.deal, rendered.library, rendered.assembled)
+    rendered = render_document(workspace, deal_id, document_id, today_from(None))
+    progress = _progress(workspace, deal_id, rendered.library) if commit else None
+    findings = evaluate(rendered.deal, rendered.library, rendered.assembled, progress=progress)
     blockers = blocking(findings)
     if commit and blockers:
         raise AssemblerError(
@@ -113,6 +117,17 @@ def build(
         else finance_findings(rendered.deal, rendered.library, rendered.assembled, first_round=True)
     )
     return replace(result, findings=findings + first_round)
+
+
+def _progress(workspace: Workspace, deal_id: str, library: Library) -> Progress | None:
+    """What git shows of the deal (for the preliminary-first rule); None outside a repository."""
+    from assembler.errors import RepositoryError
+    from assembler.rounds.git import Repository
+
+    try:
+        return progress_from_git(Repository(workspace.root), deal_id, library)
+    except RepositoryError:
+        return None
 
 
 def _outputs(workspace: Workspace, deal_id: str, document_id: str) -> tuple[Path, Path]:

@@ -10,9 +10,10 @@ from assembler.atomic_write import write_files_atomically
 from assembler.deals.layout import DealLayout, Workspace
 from assembler.errors import RepositoryError
 from assembler.library.loader import Library
+from assembler.library.plan import target_days
 from assembler.library.validate import open_document
+from assembler.playbook.clock import progress_from_git
 from assembler.playbook.findings import (
-    Progress,
     evaluate,
     rate_positions,
     week_plan,
@@ -35,20 +36,13 @@ def deal_state(
     workspace: Workspace, deal_id: str, document_id: str | None = None, today: dt.date | None = None
 ) -> DealState:
     """Everything `check` reports about one deal, from the deal file, the library and git."""
-
     opened = open_document(workspace, deal_id, document_id)
     library, deal, document_id = opened.library, opened.deal, opened.document_id
-    assembled = assemble(deal, deal_id, library, document_id)
     day = today_from(today)
+    assembled = assemble(deal, deal_id, library, document_id, day)
     repo = _repository(workspace)
     found = rounds(repo, deal_id) if repo is not None else []
-    kinds = {r.document_id: library.document(r.document_id).kind for r in found}
-    executed = repo is not None and any(tag.endswith("/executed") for tag in repo.tags(f"{deal_id}/"))
-    progress = Progress(
-        preliminary_rounds=sum(1 for r in found if kinds[r.document_id] == "preliminary"),
-        agreement_rounds=sum(1 for r in found if kinds[r.document_id] == "agreement"),
-        executed=executed,
-    )
+    progress = progress_from_git(repo, deal_id, library)
     latest = latest_round(repo, deal_id, document_id) if repo is not None else None
     history = [
         (
@@ -69,6 +63,7 @@ def deal_state(
         progress,
         latest.number if latest else None,
         day,
+        target_days(deal, library),
     )
 
 

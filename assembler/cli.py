@@ -55,6 +55,13 @@ def _table(columns: tuple[str, ...], title: str, **options: object) -> Any:
     return table
 
 
+def _cells(*values: object) -> list[str]:
+    """Table cells with rich markup escaped: deal data and rule ids ("[covers: ...]") print as written."""
+    from rich.markup import escape
+
+    return [escape(str(value)) for value in values]
+
+
 def _workspace() -> Workspace:
     start = click.get_current_context().find_root().obj
     return Workspace.find(start)
@@ -62,20 +69,71 @@ def _workspace() -> Workspace:
 
 @cli.command()
 @click.argument("deal")
-@click.option("--partner", required=True, help="The partner's legal name.")
-@click.option("--model", "model_id", required=True, help="The partnership model, e.g. co-sell.")
+@click.option("--partner", help="The partner's legal name.")
+@click.option("--model", "model_id", help="The partnership model, e.g. co-sell.")
+@click.option("--terms", "key_value", help="Proposed commercial terms: the model's key rate or fee, e.g. 10.")
+@click.option(
+    "--target-signature-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="When both sides aim to sign (default: the model's target).",
+)
+@click.option("--constraint", "constraints", multiple=True, help="A known constraint, 'partner: text'.")
+@click.option("--stage", help="The first document (default: the model's first, e.g. loi).")
 @click.option(
     "--mutual-interest-date",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="When both sides confirmed interest (default: today).",
 )
-def new(deal: str, partner: str, model_id: str, mutual_interest_date: dt.datetime | None) -> None:
-    """Scaffold agreements/DEAL/deal.yaml with the model's defaults."""
+@click.option(
+    "--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="Today (default: ASSEMBLER_TODAY, now)."
+)
+@click.option("--ask", is_flag=True, help="Ask for every input, one answer a line (empty keeps the default).")
+def new(
+    deal: str,
+    partner: str | None,
+    model_id: str | None,
+    key_value: str | None,
+    target_signature_date: dt.datetime | None,
+    constraints: tuple[str, ...],
+    stage: str | None,
+    mutual_interest_date: dt.datetime | None,
+    today: dt.datetime | None,
+    ask: bool,
+) -> None:
+    """Scaffold agreements/DEAL/deal.yaml with the model's defaults; asks for the playbook's inputs that are
+    not given when run at a terminal (or always with --ask)."""
     # lazy: the command's own modules load only when it runs, so start-up and --help stay fast
-    from assembler.scaffold import new_deal
+    import sys
 
-    day = mutual_interest_date.date() if mutual_interest_date else dt.date.today()
-    path = new_deal(_workspace(), deal, partner, model_id, day)
+    from assembler.errors import DealError
+    from assembler.library.loader import Library
+    from assembler.playbook.negotiation import today_from
+    from assembler.scaffold import NewDealInputs, ask_inputs, missing_inputs, new_deal, parse_constraints
+
+    workspace = _workspace()
+    inputs = NewDealInputs(
+        partner,
+        model_id,
+        key_value,
+        target_signature_date.date() if target_signature_date else None,
+        tuple(c for text in constraints for c in parse_constraints(text)),
+        stage,
+    )
+    if ask or (missing_inputs(inputs) and sys.stdin.isatty()):
+
+        def prompt(question: str, default: str | None) -> str:
+            return str(click.prompt(question, default=default or "", show_default=bool(default)))
+
+        inputs = ask_inputs(Library(workspace.library_root), inputs, prompt, always=ask)
+    missing = missing_inputs(inputs)
+    if missing:
+        raise DealError(
+            f"new {deal}: missing {', '.join(missing)}; give them as options, or run with --ask to answer "
+            "them one a line"
+        )
+    assert inputs.partner is not None and inputs.model is not None
+    day = mutual_interest_date.date() if mutual_interest_date else today_from(today.date() if today else None)
+    path = new_deal(workspace, deal, inputs.partner, inputs.model, day, inputs)
     click.echo(f"Created {path}")
 
 
@@ -187,14 +245,16 @@ def history(deal: str) -> None:
         item = entry.round
         changes = "\n".join(format_change(*c) for c in entry.term_changes) or "-"
         table.add_row(
-            str(item.number),
-            item.document_id,
-            entry.date,
-            entry.author,
-            item.commit[:12],
-            item.docx_sha256[:16],
-            item.library_tree[:12],
-            changes,
+            *_cells(
+                item.number,
+                item.document_id,
+                entry.date,
+                entry.author,
+                item.commit[:12],
+                item.docx_sha256[:16],
+                item.library_tree[:12],
+                changes,
+            )
         )
     Console(width=200, soft_wrap=False).print(table)
 
@@ -231,17 +291,23 @@ def check(deal: str, document_id: str | None, today: dt.datetime | None) -> None
     )
     colours = {"blocking": "bold red", "warning": "yellow", "info": "dim"}
     for finding in state.findings:
-        table.add_row(f"[{colours[finding.severity]}]{finding.severity}[/]", finding.rule, finding.message)
+        table.add_row(
+            f"[{colours[finding.severity]}]{finding.severity}[/]", *_cells(finding.rule, finding.message)
+        )
     console.print(table)
-    plan = _table(("Week", "Milestone", "Due", "State"), title="Week plan")
+    plan = _table(
+        ("Week", "Milestone", "Due", "State"), title=f"Week plan (signature target: day {state.target_days})"
+    )
     for milestone in state.plan:
-        plan.add_row(str(milestone.week), milestone.title, milestone.due.isoformat(), milestone.state)
+        plan.add_row(*_cells(milestone.week, milestone.title, milestone.due.isoformat(), milestone.state))
     console.print(plan)
     if state.ledger:
-        ledger = _table(("From", "To", "Term", "Old", "New", "Moved by", "Toward"), title="Concession ledger")
+        ledger = _table(
+            ("From", "To", "Term", "Old", "New", "Moved by", "Favours"), title="Concession ledger"
+        )
         for c in state.ledger:
             moved = "-" if c.delta is None else (f"+{c.delta}" if c.delta > 0 else str(c.delta))
-            ledger.add_row(c.from_label, c.to_label, c.term, str(c.old), str(c.new), moved, c.toward)
+            ledger.add_row(*_cells(c.from_label, c.to_label, c.term, c.old, c.new, moved, c.toward))
         console.print(ledger)
     report = write_negotiation_report(workspace, state, Library(workspace.library_root))
     blocking = [f for f in state.findings if f.severity == "blocking"]
@@ -253,8 +319,8 @@ def check(deal: str, document_id: str | None, today: dt.datetime | None) -> None
 @cli.command()
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="The clock's today (default: now).")
 def status(today: dt.datetime | None) -> None:
-    """Every deal in one table: stage, round, the 60-day clock, next milestone, blocking findings, and
-    the post-signature items still open on executed deals."""
+    """Every deal in one table: stage, round, the clock against the deal's target, next milestone, blocking
+    findings, and the post-signature items still open on executed deals. Exit 2 when a deal cannot be read."""
     # lazy: the command's own modules load only when it runs, so start-up and --help stay fast
     from rich.console import Console
 
@@ -281,19 +347,29 @@ def status(today: dt.datetime | None) -> None:
     )
     for row in rows:
         milestone = row.next_milestone
+        if row.error is not None:
+            table.add_row(*_cells(row.deal_id, f"Error: {row.error}", *["-"] * 8))
+            continue
         table.add_row(
-            row.deal_id,
-            row.partner,
-            row.model,
-            row.stage,
-            str(row.round or "-"),
-            f"day {row.day} of 60",
-            milestone.title if milestone else "-",
-            milestone.due.isoformat() if milestone else "-",
-            str(row.blocking),
-            "-" if row.after_signature is None else open_items_text(row.after_signature, day),
+            *_cells(
+                row.deal_id,
+                row.partner,
+                row.model,
+                row.stage,
+                row.round or "-",
+                f"day {row.day} of {row.target_days}",
+                milestone.title if milestone else "-",
+                milestone.due.isoformat() if milestone else "-",
+                row.blocking,
+                "-" if row.after_signature is None else open_items_text(row.after_signature, day),
+            )
         )
     Console(width=200, soft_wrap=False).print(table)
+    broken = [row for row in rows if row.error is not None]
+    if broken:
+        from assembler.errors import DealError
+
+        raise DealError("\n".join(f"{row.deal_id}: {row.error}" for row in broken))
 
 
 @cli.command()

@@ -1,4 +1,8 @@
-"""`status`: one row per deal of the portfolio, from the same deal state `check` builds."""
+"""`status`: one row per deal of the portfolio, from the same deal state `check` builds.
+
+One deal that cannot be read (a broken deal file, an unknown model) never hides the others: its row carries
+the error instead of the deal's figures.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from dataclasses import dataclass
 
 from assembler.check import deal_state
 from assembler.deals.layout import Workspace
+from assembler.errors import AssemblerError
 from assembler.playbook.findings import (
     MilestoneState,
 )
@@ -15,7 +20,7 @@ from assembler.signature.after import AfterSignatureItem, after_signature
 
 @dataclass(frozen=True)
 class StatusRow:
-    """A deal's line in `status`: partner, model, stage, latest round, day, next milestone, blockers."""
+    """One deal's line in `status`; `error` set means the deal could not be read and the rest is blank."""
 
     deal_id: str
     partner: str
@@ -26,26 +31,35 @@ class StatusRow:
     next_milestone: MilestoneState | None
     blocking: int
     after_signature: list[AfterSignatureItem] | None = None  # None: the stage document is not executed
+    target_days: int = 60  # the deal's T in "day N of T"
+    error: str | None = None
 
 
 def status_rows(workspace: Workspace, today: dt.date | None = None) -> list[StatusRow]:
-    """The `status` row of every deal in the workspace on `today` (default: ASSEMBLER_TODAY, else now)."""
+    """Every deal's row, in deal id order; a deal that fails to load gets a row naming its error."""
     rows = []
     for deal_id in workspace.deal_ids():
-        state = deal_state(workspace, deal_id, today=today)
-        upcoming = next((m for m in state.plan if m.state not in ("done", "n/a")), None)
-        executed = after_signature(workspace, deal_id, state.deal)
-        rows.append(
-            StatusRow(
-                deal_id,
-                state.deal.partner.name,
-                state.deal.model,
-                "executed" if executed else state.deal.stage,
-                state.latest_round,
-                (state.today - state.deal.mutual_interest_date).days,
-                upcoming,
-                sum(1 for f in state.findings if f.severity == "blocking"),
-                executed.items if executed else None,
-            )
-        )
+        try:
+            rows.append(_row(workspace, deal_id, today))
+        except AssemblerError as exc:
+            message = " ".join(str(exc.message).split("\n"))
+            rows.append(StatusRow(deal_id, "-", "-", "-", None, 0, None, 0, error=message))
     return rows
+
+
+def _row(workspace: Workspace, deal_id: str, today: dt.date | None) -> StatusRow:
+    state = deal_state(workspace, deal_id, today=today)
+    upcoming = next((m for m in state.plan if m.state not in ("done", "n/a")), None)
+    executed = after_signature(workspace, deal_id, state.deal)
+    return StatusRow(
+        deal_id,
+        state.deal.partner.name,
+        state.deal.model,
+        "executed" if executed else state.deal.stage,
+        state.latest_round,
+        (state.today - state.deal.mutual_interest_date).days,
+        upcoming,
+        sum(1 for f in state.findings if f.severity == "blocking"),
+        executed.items if executed else None,
+        target_days=state.target_days,
+    )

@@ -42,7 +42,7 @@ def test_new_scaffolds_a_valid_commented_deal_for_every_model(workspace: Workspa
         assert result.stdout == f"Created agreements/{deal_id}/deal.yaml\n"
         text = workspace.deal_file(deal_id).read_text()
         assert text.startswith(f"# Deal {deal_id}: ")
-        assert "# The 60-day clock starts here" in text
+        assert "# The clock starts here" in text
         assert run_cli(workspace, "validate", deal_id).exit_code == 0
         assert run_cli(workspace, "build", deal_id, "--no-commit").exit_code == 0
 

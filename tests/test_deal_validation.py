@@ -65,7 +65,8 @@ BAD_VALUES = [
     ),
     pytest.param(
         {"stage": "reseller-agreement"},
-        f"{DEAL}: stage: 'reseller-agreement' is not a Co-Sell document; use one of: loi, co-sell-agreement",
+        f"{DEAL}: stage: 'reseller-agreement' is not a Co-Sell document; "
+        "use one of: loi, co-sell-agreement, mou, term-sheet",
         id="stage-outside-model",
     ),
     pytest.param(

@@ -248,11 +248,10 @@ def test_concession_ledger_over_three_rounds(repo_workspace: Workspace) -> None:
     result = check(ws)
     assert result.exit_code == 0, result.stdout
     report = (ws.deal_dir("acme") / "negotiation.md").read_text()
-    assert "| co-sell-agreement r1 | co-sell-agreement r2 | referral_fee_pct | 10 | 12 | +2 | us |" in report
-    assert (
-        "| co-sell-agreement r2 | co-sell-agreement r3 | referral_fee_pct | 12 | 11 | -1 | partner |"
-        in report
-    )
+    # Raising a fee we pay favours the partner (negotiation/positions.yaml: favours).
+    raised = "| co-sell-agreement r1 | co-sell-agreement r2 | referral_fee_pct | 10 | 12 | +2 | partner |"
+    assert raised in report
+    assert "| co-sell-agreement r2 | co-sell-agreement r3 | referral_fee_pct | 12 | 11 | -1 | us |" in report
     assert "| referral_fee_pct | 11 | at or above target | 12 | 10 | 7 |" in report
     assert "| higher-referral-fee | They want 20% | Our blended partner rate is 10%." in report
     assert "protected for 90 days, and we approve or reject a registration within 48 business hours" in report
@@ -274,14 +273,15 @@ def test_status_shows_every_deal_with_its_clock(workspace: Workspace) -> None:
     rows = [[c.strip() for c in line.strip("│").split("│")] for line in result.stdout.splitlines()]
     rows = [cells for cells in rows if cells and cells[0] in days]
     assert sorted(cells[0] for cells in rows) == sorted(days) == workspace.deal_ids()
+    targets = {"corvid": 70, "emberline": 112, "fjordlabs": 168}  # the playbook's table, per model
     for cells in rows:
-        assert cells[5] == f"day {days[cells[0]]} of 60"
+        assert cells[5] == f"day {days[cells[0]]} of {targets.get(cells[0], 60)}"
         assert cells[8] == "0"
     from assembler.status import status_rows
 
     rows = {r.deal_id: r for r in status_rows(workspace, dt.date.fromisoformat(TODAY))}
     assert rows["glimmer"].next_milestone is not None
-    assert rows["glimmer"].next_milestone.id == "draft_sent"  # no LOI in a technology alliance
+    assert rows["glimmer"].next_milestone.id == "draft_sent"  # the CPO waived the preliminary document
 
 
 def test_finance_validation_warning_on_a_first_round(repo_workspace: Workspace) -> None:

@@ -21,6 +21,7 @@ from assembler.assembly.sandbox import UnsetValue, sandbox
 from assembler.deals.contract import Deal
 from assembler.errors import AssemblyError, LibraryError
 from assembler.library.loader import Clause, Library
+from assembler.library.plan import printed_dates
 from assembler.library.schemas import Document
 
 # [[ref:clause-id]] → "Section 9"; [[ref:clause-id.2]] → "Section 9.2" (the clause's second sub-clause).
@@ -63,28 +64,31 @@ class AssembledDocument:
         return {item for placed in self.clauses for item in placed.clause.meta.covers}
 
 
-def clause_context(deal: Deal, library: Library, document: Document) -> dict[str, Any]:
-    """The values a clause may use: the deal, plus the model, the document and the milestone dates."""
+def clause_context(
+    deal: Deal, library: Library, document: Document, today: dt.date | None = None
+) -> dict[str, Any]:
+    """The values a clause may use: the deal, plus the model, the document and the milestone dates (never
+    before `today`, the build date, when given)."""
     context = deal.model_dump(mode="python")
     model = library.model(deal.model)
     context["model"] = {"id": model.id, "title": model.title}
     context["document"] = {"id": document.id, "title": document.title, "kind": document.kind}
-    context["milestones"] = {
-        m.id: deal.mutual_interest_date + dt.timedelta(days=m.day) for m in library.timeline.milestones
-    }
+    context["milestones"] = printed_dates(deal, library, today)
     return context
 
 
 class ClauseRenderer:
     """Renders clause bodies for one deal and document (cross-references left as `[[ref:...]]`)."""
 
-    def __init__(self, deal: Deal, library: Library, document: Document) -> None:
+    def __init__(
+        self, deal: Deal, library: Library, document: Document, today: dt.date | None = None
+    ) -> None:
         def load(clause_id: str) -> str | None:
             clause = library.clauses.get(clause_id)
             return None if clause is None else clause.body
 
         self._env = sandbox(deal.terms.currency, loader=jinja2.FunctionLoader(load))
-        self._context = clause_context(deal, library, document)
+        self._context = clause_context(deal, library, document, today)
 
     def render(self, clause: Clause) -> str:
         """The clause's body rendered in the sandbox with this deal's values, tidied."""
@@ -134,11 +138,14 @@ def plan(deal: Deal, library: Library, document_id: str) -> list[Clause]:
     return clauses
 
 
-def assemble(deal: Deal, deal_id: str, library: Library, document_id: str) -> AssembledDocument:
-    """Render every clause of the document and join them into one Markdown text."""
+def assemble(
+    deal: Deal, deal_id: str, library: Library, document_id: str, today: dt.date | None = None
+) -> AssembledDocument:
+    """Render every clause of the document and join them into one Markdown text; `today` (the build date)
+    keeps printed milestone dates from lying in the past."""
     document = library.document(document_id)
     clauses = plan(deal, library, document_id)
-    renderer = ClauseRenderer(deal, library, document)
+    renderer = ClauseRenderer(deal, library, document, today)
 
     numbers: dict[str, int] = {}
     for clause in clauses:

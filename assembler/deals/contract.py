@@ -299,6 +299,37 @@ class Approval(Strict):
     name: Text
     date: dt.date
     covers: list[Text] = []
+    reason: Text | None = None  # why the sign-off was given (required for preliminary-first)
+
+
+class Constraint(Strict):
+    """A known legal or compliance constraint on one side (playbook: ask for it before drafting)."""
+
+    party: Literal["company", "partner"]
+    text: Text
+
+
+class BusinessCase(Strict):
+    """The partner-recruitment business case the economics are computed on (money in the deal currency)."""
+
+    first_year_acv: Money | None = None  # expected first-year annual contract value of partner deals
+    revenue_target: Money | None = None  # revenue the partnership is expected to generate a year
+    proposed_mdf: Money | None = None
+
+
+class Event(Strict):
+    """Something that happened outside git that the week plan counts as evidence (e.g. a negotiation call)."""
+
+    kind: Literal["preliminary-signed", "negotiation-call", "final-approval", "kickoff"]
+    date: dt.date
+    outcome: Text | None = None
+    redlines_resolved_pct: Percent | None = None
+
+    @model_validator(mode="after")
+    def _call_has_outcome(self) -> Event:
+        if self.kind == "negotiation-call" and (self.outcome is None or self.redlines_resolved_pct is None):
+            raise ValueError("a negotiation-call event records its outcome and redlines_resolved_pct")
+        return self
 
 
 class Ask(Strict):
@@ -351,6 +382,7 @@ class Deal(Strict):
     model: ModelId
     stage: DocumentId
     mutual_interest_date: dt.date
+    target_signature_date: dt.date | None = None
     effective_date: dt.date | None = None
     target_markets: TargetMarkets = TargetMarkets()
     terms: Terms
@@ -358,6 +390,15 @@ class Deal(Strict):
     approvals: list[Approval] = []
     asks: list[Ask] = []
     signature: SignatureRecord | None = None
+    constraints: list[Constraint] = []
+    business_case: BusinessCase | None = None
+    events: list[Event] = []
+
+    @model_validator(mode="after")
+    def _signature_after_interest(self) -> Deal:
+        if self.target_signature_date is not None and self.target_signature_date <= self.mutual_interest_date:
+            raise ValueError("target_signature_date must be after mutual_interest_date")
+        return self
 
 
 Positions.model_rebuild()

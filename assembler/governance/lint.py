@@ -211,7 +211,8 @@ class _Linter:
         usage: dict[str, set[tuple[str, str]]] = {}
         for model in models.values():
             source = f"clause_library/models/{model.id}.yaml"
-            for document_id in model.documents:
+            generic = [d for d, doc in documents.items() if getattr(doc, "clauses", None)]
+            for document_id in [*model.documents, *(d for d in generic if d not in model.documents)]:
                 if document_id not in documents:
                     self.problems.append(
                         f"{source}: {document_id} is not a document of clause_library/documents.yaml; add it "

@@ -12,8 +12,9 @@ from jinja2.defaults import DEFAULT_NAMESPACE
 from assembler.deals.contract import Deal, term_paths
 from assembler.library.loader import Library
 
-# Deal data a clause must never print: the negotiation team's own positions, sign-offs and open asks.
-INTERNAL_VALUES = ("positions", "approvals", "asks")
+# Deal data a clause must never print: the negotiation team's own positions, sign-offs, open asks, known
+# constraints and the events log.
+INTERNAL_VALUES = ("positions", "approvals", "asks", "constraints", "events")
 
 
 def context_paths(library: Library) -> set[str]:

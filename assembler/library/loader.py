@@ -20,6 +20,7 @@ from assembler.library.schemas import (
     ClauseMeta,
     Config,
     Document,
+    Economics,
     Objections,
     PartnershipModel,
     PositionRules,
@@ -133,7 +134,7 @@ class Library:
             model = _validate(PartnershipModel, _load(path, source), source)
             if path.stem != model.id:
                 raise LibraryError(f"{source}: id is {model.id!r}; name the file {model.id}.yaml")
-            for term in (*model.required_terms, *model.forbidden_terms):
+            for term in (*model.required_terms, *model.forbidden_terms, *filter(None, [model.key_term])):
                 if term not in known_terms:
                     raise LibraryError(f"{source}: {term!r} is not a deal term (terms.*)")
             models[model.id] = model
@@ -182,6 +183,17 @@ class Library:
         return self.data_file(Objections, "negotiation/objections.yaml")
 
     @cached_property
+    def economics(self) -> Economics:
+        """negotiation/economics.yaml: what the package around a rate is worth."""
+        return self.data_file(Economics, "negotiation/economics.yaml")
+
+    def sequence(self, model_id: str) -> list[str]:
+        """The documents a deal of the model may be at: the model's own, then any other preliminary one."""
+        own: list[str] = list(self.model(model_id).documents)
+        extra = [d.id for d in self.documents.values() if d.kind == "preliminary" and d.clauses]
+        return own + [d for d in extra if d not in own]
+
+    @cached_property
     def clauses(self) -> dict[str, Clause]:
         """Every clause of the library (clauses/**/*.md), by id; every file that does not load is reported
         at once (the same reader `library lint` uses)."""
@@ -217,10 +229,13 @@ class Library:
         """The ordered clause ids of a model's document, with "@set" references expanded."""
         model = self.model(model_id)
         source = f"{self.label}/models/{model_id}.yaml"
-        if document_id not in model.documents:
+        entries = model.documents.get(document_id)  # type: ignore[call-overload]
+        if entries is None and document_id in self.documents:
+            entries = self.documents[document_id].clauses
+        if entries is None:
             raise LibraryError(f"{source}: the {model.title} model has no {document_id} document")
         ids: list[str] = []
-        for entry in model.documents[document_id]:
+        for entry in entries:
             if entry.startswith("@"):
                 if entry[1:] not in self.clause_sets:
                     raise LibraryError(f"{source}: {document_id}: unknown clause set {entry!r}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -40,6 +41,9 @@ class Document(Strict):
     id: DocumentId
     title: str
     kind: Literal["preliminary", "agreement"]
+    # A preliminary document's clause list for a model that does not list the document itself, so any
+    # deal may use any preliminary document (playbook: start with the lightest document).
+    clauses: list[str] | None = None
 
 
 class PartnershipModel(Strict):
@@ -53,6 +57,8 @@ class PartnershipModel(Strict):
     forbidden_terms: list[str] = []
     # False for a model without fees (the Finance validation rule does not apply).
     commercial_terms: bool = True
+    # The term `assembler new` asks for as the proposed commercial terms (the model's key rate or fee).
+    key_term: str | None = None
     documents: dict[DocumentId, list[str]]
 
 
@@ -78,14 +84,30 @@ class Milestone(Strict):
     week: int
     day: int
     title: str
-    # What in git shows the milestone reached (see assembler/playbook.py); none = by date only.
-    evidence: Literal["preliminary-round", "agreement-round", "agreement-round-2", "executed"] | None = None
+    # What in git or deal.yaml shows the milestone reached (see assembler/playbook/clock.py).
+    evidence: (
+        Literal[
+            "preliminary-signed",
+            "agreement-round",
+            "agreement-ingest",
+            "negotiation-call",
+            "round-after-ingest",
+            "final-approval",
+            "executed",
+            "kickoff",
+        ]
+        | None
+    ) = None
 
 
 class Timeline(Strict):
     """The negotiation timeline (negotiation/timeline.yaml): target days, milestones, messages."""
 
     target_days: int
+    # Days from mutual interest to signature per model (the playbook's table); default target_days.
+    targets: dict[ModelId, Annotated[int, Field(ge=7, le=3650)]] = {}
+    # The negotiation call is a success when it resolves at least this share of the redlines.
+    call_resolved_pct: Annotated[int, Field(ge=0, le=100)] = 80
     escalation_days: int
     stale_days: int
     milestones: list[Milestone]
@@ -131,7 +153,11 @@ class PositionRules(Strict):
     """Position rules (negotiation/positions.yaml): scales, rating labels, walk-away triggers, messages."""
 
     scales: dict[str, list[str]]
-    ratings: dict[Literal["ideal", "target", "between", "below"], str]
+    # Which party a higher value (or a later word on the term's scale) favours.
+    favours: dict[str, Literal["us", "partner"]] = {}
+    # The objection (negotiation/objections.yaml) whose response answers a value outside our range.
+    objections: dict[str, str] = {}
+    ratings: dict[Literal["ideal", "target", "between", "below", "outside"], str]
     walk_away: list[WalkAway]
     messages: dict[str, str]
 
@@ -147,6 +173,14 @@ class Objections(Strict):
     """Standard partner objections by ask kind (negotiation/objections.yaml)."""
 
     objections: dict[str, Objection]
+
+
+class Economics(Strict):
+    """What the package around a rate is worth (negotiation/economics.yaml), in the deal's currency."""
+
+    co_marketing_value: Annotated[Decimal, Field(ge=0)]
+    pam_value: Annotated[Decimal, Field(ge=0)]
+    messages: dict[str, str]
 
 
 class HouseCompany(Strict):

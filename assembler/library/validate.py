@@ -20,8 +20,8 @@ def model_problems(deal: Deal, library: Library) -> list[str]:
     for path in model.forbidden_terms:
         if term_value(deal.terms, path) is not None:
             problems.append(f"terms.{path}: not used in a {model.title} deal; remove it")
-    if deal.stage not in model.documents:
-        sequence = ", ".join(model.documents)
+    if deal.stage not in library.sequence(deal.model):
+        sequence = ", ".join(library.sequence(deal.model))
         problems.append(f"stage: {deal.stage!r} is not a {model.title} document; use one of: {sequence}")
     return problems
 
@@ -49,10 +49,10 @@ def choose_document(deal: Deal, library: Library, document_id: str | None) -> st
     """The document a command works on: `--document`, else the deal's stage; it must be in the model."""
     document_id = document_id or deal.stage
     model = library.model(deal.model)
-    if document_id not in model.documents:
+    if document_id not in library.sequence(deal.model):
         raise DealError(
             f"--document {document_id}: not a document of the {model.title} model; "
-            f"use one of: {', '.join(model.documents)}"
+            f"use one of: {', '.join(library.sequence(deal.model))}"
         )
     return document_id
 

@@ -13,11 +13,15 @@ from decimal import Decimal
 from typing import Any
 
 from assembler.assembly.assemble import AssembledDocument
-from assembler.assembly.markdown import as_text
+from assembler.assembly.markdown import as_text, money
 from assembler.deals.contract import Deal, deal_changes
 from assembler.errors import BadInputError
 from assembler.library.loader import Library
+from assembler.playbook.economics import jv_scenarios, package_text, suggested_response
 from assembler.playbook.findings import Finding, MilestoneState, PositionRating, Progress, position_score
+from assembler.playbook.positions import move_favours
+
+__all__ = ["Concession", "DealState", "concession_ledger", "negotiation_markdown", "suggested_response"]
 
 
 def today_from(value: dt.date | None) -> dt.date:
@@ -35,7 +39,7 @@ def today_from(value: dt.date | None) -> dt.date:
 
 @dataclass(frozen=True)
 class Concession:
-    """One term that moved between two rounds: by how much, and toward whom."""
+    """One term that moved between two rounds: by how much, and whom the move favours."""
 
     from_label: str
     to_label: str
@@ -43,7 +47,7 @@ class Concession:
     old: Any
     new: Any
     delta: Decimal | None
-    toward: str  # "us" | "partner" | "-" (no positions to tell)
+    toward: str  # whom the move favours: "us" | "partner" | "-" (no direction known)
 
 
 @dataclass(frozen=True)
@@ -60,12 +64,12 @@ class DealState:
     progress: Progress
     latest_round: int | None
     today: dt.date
+    target_days: int = 60  # the deal's T in "day N of T"
 
 
 def concession_ledger(deal: Deal, library: Library, history: list[tuple[str, str]]) -> list[Concession]:
     """Term moves between consecutive rounds (`history`: (round label, deal.yaml text) oldest first)."""
     scales = library.position_rules.scales
-    positions = deal.positions
     ledger = []
     for (old_label, old_text), (new_label, new_text) in itertools.pairwise(history):
         for path, old, new in deal_changes(old_text, new_text):
@@ -75,12 +79,7 @@ def concession_ledger(deal: Deal, library: Library, history: list[tuple[str, str
             old_score, new_score = position_score(term, old, scales), position_score(term, new, scales)
             delta = new_score - old_score if old_score is not None and new_score is not None else None
             ranked = term in scales or term.split(".")[-1] in scales  # a move along a word scale has no size
-            ideal, minimum = positions.ideal.get(term), positions.minimum.get(term)
-            toward = "-"
-            if delta is not None and delta != 0 and ideal is not None and minimum is not None:
-                best, worst = position_score(term, ideal, scales), position_score(term, minimum, scales)
-                if best is not None and worst is not None and best != worst:
-                    toward = "us" if (delta > 0) == (best > worst) else "partner"
+            toward = "-" if delta is None else move_favours(term, delta, deal, library)
             ledger.append(Concession(old_label, new_label, term, old, new, None if ranked else delta, toward))
     return ledger
 
@@ -111,7 +110,7 @@ def negotiation_markdown(state: DealState, library: Library) -> str:
     ]
     lines += ["## Concession ledger", ""]
     if state.ledger:
-        lines += ["| From | To | Term | Old | New | Moved by | Toward |", "|---|---|---|---|---|---|---|"]
+        lines += ["| From | To | Term | Old | New | Moved by | Favours |", "|---|---|---|---|---|---|---|"]
         for c in state.ledger:
             moved = "-" if c.delta is None else (f"+{as_text(c.delta)}" if c.delta > 0 else as_text(c.delta))
             cells = [c.from_label, c.to_label, c.term, _cell(c.old), _cell(c.new), moved, c.toward]
@@ -127,17 +126,24 @@ def negotiation_markdown(state: DealState, library: Library) -> str:
             )
     else:
         lines.append("No open counterparty asks.")
+    lines += economics_markdown(deal, library)
     return "\n".join(lines) + "\n"
 
 
-def suggested_response(deal: Deal, library: Library, kind: str) -> str:
-    """The suggested response to a partner ask of `kind` (negotiation/objections.yaml), filled in."""
-    objection = library.objections.objections.get(kind) or library.objections.objections["other"]
-    registration = deal.terms.deal_registration
-    target_fee = deal.positions.target.get("referral_fee_pct", deal.terms.referral_fee_pct)
-    values = {
-        "target_fee": "-" if target_fee is None else f"{as_text(target_fee)}%",
-        "protection_days": registration.protection_days if registration else "-",
-        "approval_sla": registration.approval_sla_business_hours if registration else "-",
-    }
-    return objection.response.format(**values)
+def economics_markdown(deal: Deal, library: Library) -> list[str]:
+    """The computed economics: the package value behind a fee ask, and a JV's three revenue scenarios."""
+    lines: list[str] = []
+    if any(ask.kind == "higher-referral-fee" for ask in deal.asks):
+        lines += ["", "## Total package value", "", _cell(package_text(deal, library))]
+    if deal.terms.joint_venture is not None:
+        lines += ["", "## Revenue scenarios", ""]
+        scenarios = jv_scenarios(deal)
+        if not scenarios:
+            lines.append(_cell(library.economics.messages["no_jv_revenue"]))
+        else:
+            cur = deal.terms.currency
+            lines += ["| Scenario | Revenue | Company | Partner |", "|---|---|---|---|"]
+            for s in scenarios:
+                cells = [s.name, money(s.revenue, cur), money(s.company, cur), money(s.partner, cur)]
+                lines.append("| " + " | ".join(cells) + " |")
+    return lines

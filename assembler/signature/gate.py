@@ -265,7 +265,7 @@ def execution_record(
             "company": {"party": deal.company.name, **deal.company.signatory.model_dump(mode="json")},
             "partner": {"party": deal.partner.name, **deal.partner.signatory.model_dump(mode="json")},
         },
-        "approvals": [a.model_dump(mode="json") for a in deal.approvals],
+        "approvals": [a.model_dump(mode="json", exclude_none=True) for a in deal.approvals],
         "pre_signature": checklist,
         "post_signature_due": items[0].due.isoformat() if items else None,
         "first_qbr": first_qbr.isoformat(),

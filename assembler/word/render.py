@@ -132,10 +132,12 @@ class RenderedDocument:
         return package_docx(self._body.result(), shell, self.assembled, self.deal, round_number, self.when)
 
 
-def render_document(workspace: Workspace, deal_id: str, document_id: str | None) -> RenderedDocument:
-    """The deal's document assembled and rendering: what `build`, `sign` and `verify --rebuild` package."""
+def render_document(
+    workspace: Workspace, deal_id: str, document_id: str | None, today: dt.date | None = None
+) -> RenderedDocument:
+    """The deal's document assembled and rendering: what `build`, `sign` and `verify --rebuild` package.
+    `today` (the build date) keeps the milestone dates a preliminary document prints out of the past."""
     opened = open_document(workspace, deal_id, document_id)
     library, deal = opened.library, opened.deal
-    return RenderedDocument(
-        deal, opened.deal_yaml, library, assemble(deal, deal_id, library, opened.document_id)
-    )
+    assembled = assemble(deal, deal_id, library, opened.document_id, today)
+    return RenderedDocument(deal, opened.deal_yaml, library, assembled)
