@@ -373,3 +373,15 @@ def test_the_jv_term_sheet_tabulates_each_partys_share(workspace: Workspace) -> 
         "Revenue scenario: jointly sourced\nOf EUR 2,000,000: Company EUR 1,200,000, Partner EUR 800,000"
         in text
     )
+
+
+def test_a_preliminary_round_is_not_a_signature_until_one_is_recorded(repo_workspace: Workspace) -> None:
+    ws = repo_workspace
+    drop_preliminary_sign_off(ws)
+    assert plan_states(ws)["preliminary_signed"] == "overdue"  # not waived any more
+    assert run_cli(ws, "build", "acme", "--document", "loi").exit_code == 0
+    assert plan_states(ws)["preliminary_signed"] == "overdue"  # an LOI sent is not an LOI signed
+    set_deal(ws, "acme", {"events": [{"kind": "preliminary-signed", "date": dt.date(2026, 10, 6)}]})
+    states = plan_states(ws)
+    assert states["preliminary_signed"] == "done"
+    assert states["draft_sent"] == "overdue"  # nothing later is inferred from it
