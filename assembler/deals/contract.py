@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
@@ -24,6 +21,15 @@ from pydantic import (
 )
 
 from assembler.deals.currencies import ISO_4217
+from assembler.deals.fields import Days as Days
+from assembler.deals.fields import Money as Money
+from assembler.deals.fields import Percent as Percent
+from assembler.deals.fields import Strict as Strict
+from assembler.deals.fields import Text as Text
+from assembler.deals.fields import _clean_text as _clean_text  # tests check text as validation cleans it
+from assembler.deals.playbook_inputs import BusinessCase as BusinessCase
+from assembler.deals.playbook_inputs import Constraint as Constraint
+from assembler.deals.playbook_inputs import Event as Event
 from assembler.errors import DealError
 from assembler.yamlfile import YamlFileError, parse_yaml
 
@@ -63,37 +69,6 @@ def check_deal_id(deal_id: str) -> str:
             "starting with a letter or digit (e.g. acme or acme-emea)"
         )
     return deal_id
-
-
-def _clean_text(value: str) -> str:
-    for char in value:
-        if unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp"):
-            raise ValueError(
-                f"contains the control character U+{ord(char):04X}; write it on one line without "
-                "tabs, line breaks or other control characters"
-            )
-    value = " ".join(value.split())
-    if not value:
-        raise ValueError("must not be empty")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_clean_text)]
-
-
-Percent = Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False)]
-
-
-Money = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
-
-
-Days = Annotated[int, Field(ge=0, le=3650)]
-
-
-class Strict(BaseModel):
-    """Base of every deal-file model: unknown keys are errors and validated values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Signatory(Strict):
@@ -300,36 +275,6 @@ class Approval(Strict):
     date: dt.date
     covers: list[Text] = []
     reason: Text | None = None  # why the sign-off was given (required for preliminary-first)
-
-
-class Constraint(Strict):
-    """A known legal or compliance constraint on one side (playbook: ask for it before drafting)."""
-
-    party: Literal["company", "partner"]
-    text: Text
-
-
-class BusinessCase(Strict):
-    """The partner-recruitment business case the economics are computed on (money in the deal currency)."""
-
-    first_year_acv: Money | None = None  # expected first-year annual contract value of partner deals
-    revenue_target: Money | None = None  # revenue the partnership is expected to generate a year
-    proposed_mdf: Money | None = None
-
-
-class Event(Strict):
-    """Something that happened outside git that the week plan counts as evidence (e.g. a negotiation call)."""
-
-    kind: Literal["preliminary-signed", "negotiation-call", "final-approval", "kickoff"]
-    date: dt.date
-    outcome: Text | None = None
-    redlines_resolved_pct: Percent | None = None
-
-    @model_validator(mode="after")
-    def _call_has_outcome(self) -> Event:
-        if self.kind == "negotiation-call" and (self.outcome is None or self.redlines_resolved_pct is None):
-            raise ValueError("a negotiation-call event records its outcome and redlines_resolved_pct")
-        return self
 
 
 class Ask(Strict):
