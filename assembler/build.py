@@ -7,6 +7,7 @@ the latest round → redline against it → commit and tag the round → write t
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,6 +20,7 @@ from assembler.deals.contract import deal_changes
 from assembler.deals.layout import DealLayout, Workspace
 from assembler.errors import AssemblerError, RepositoryError
 from assembler.library.loader import Library
+from assembler.library.plan import slip_days
 from assembler.playbook.clock import Progress, progress_from_git
 from assembler.playbook.findings import Finding, blocking, evaluate, finance_findings
 from assembler.playbook.negotiation import today_from
@@ -89,7 +91,9 @@ def build(
     """Build one document of a deal; unless `commit` is False, commit it as the next round."""
     # Validation, assembly and pandoc come first: bad input is reported before any git check, and the
     # writer lock is held only for comparing, redlining and committing.
-    rendered = render_document(workspace, deal_id, document_id, today_from(None))
+    today = today_from(None)  # the build date: a late plan's printed dates are re-planned from it
+    rendered = render_document(workspace, deal_id, document_id, today)
+    planned_from = today if slip_days(rendered.deal, rendered.library, today) else None
     progress = _progress(workspace, deal_id, rendered.library) if commit else None
     findings = evaluate(rendered.deal, rendered.library, rendered.assembled, progress=progress)
     blockers = blocking(findings)
@@ -110,7 +114,7 @@ def build(
         return replace(_build_uncommitted(workspace, deal_id, rendered, pdf), findings=findings)
     repo = Repository.of_workspace(workspace.root, rendered.library.config.commit_identity)
     with writing(repo, lock_timeout, rendered.library.config.branch):
-        result = _build_round(workspace, repo, deal_id, rendered, pdf)
+        result = _build_round(workspace, repo, deal_id, rendered, pdf, planned_from)
     first_round = (
         []
         if result.round_number > 1 or result.status == "up to date"
@@ -191,7 +195,12 @@ def _write(
 
 
 def _build_round(
-    workspace: Workspace, repo: Repository, deal_id: str, rendered: RenderedDocument, pdf: bool
+    workspace: Workspace,
+    repo: Repository,
+    deal_id: str,
+    rendered: RenderedDocument,
+    pdf: bool,
+    planned_from: dt.date | None = None,
 ) -> BuildResult:
 
     refuse_if_executed(repo, deal_id, rendered.assembled.document.id)  # an executed agreement never changes
@@ -268,6 +277,7 @@ def _build_round(
         library_tree,
         docx,
         term_changes,
+        planned_from if assembled.document.kind == "preliminary" else None,
     )
     sha256 = hashlib.sha256(docx).hexdigest()
     tag = (round_tag(deal_id, document_id, number), tag_message(deal_id, document_id, number))

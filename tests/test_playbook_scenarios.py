@@ -385,3 +385,19 @@ def test_a_preliminary_round_is_not_a_signature_until_one_is_recorded(repo_works
     states = plan_states(ws)
     assert states["preliminary_signed"] == "done"
     assert states["draft_sent"] == "overdue"  # nothing later is inferred from it
+
+
+def test_a_re_planned_round_rebuilds_from_its_commit_on_a_later_day(
+    repo_workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assembler.rounds.git import Repository
+    from assembler.rounds.rebuild import rebuild_rounds
+
+    ws = repo_workspace
+    set_deal(ws, "acme", {"stage": "loi"})
+    monkeypatch.setenv("ASSEMBLER_TODAY", TODAY)  # the plan has slipped: dates re-planned from today
+    assert run_cli(ws, "build", "acme").exit_code == 0
+    assert "Planned-From: 2026-11-26" in git(ws, "log", "-1", "--format=%B")
+    monkeypatch.setenv("ASSEMBLER_TODAY", "2026-12-15")
+    (rebuilt,) = rebuild_rounds(ws, Repository.of_workspace(ws.root), "acme")
+    assert rebuilt.reproduced

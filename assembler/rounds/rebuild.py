@@ -76,7 +76,7 @@ def rebuild_rounds(workspace: Workspace, repo: Repository, deal_id: str) -> list
                 target.write_bytes(data)
             scratch.deal_dir(deal_id).mkdir(parents=True)
             scratch.deal_file(deal_id).write_bytes(deal_yaml)
-            rendered = render_document(scratch, deal_id, found.document_id)
+            rendered = render_document(scratch, deal_id, found.document_id, found.planned_from)
             docx = rendered.package(found.number)
         results.append(Rebuilt(found, hashlib.sha256(docx).hexdigest()))
     return results

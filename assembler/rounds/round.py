@@ -30,6 +30,8 @@ class Round:
     docx_sha256: str
     library_tree: str
     model: str
+    # The build date the round's milestone dates were re-planned from (only when its plan had slipped).
+    planned_from: dt.date | None = None
 
     @property
     def tag(self) -> str:
@@ -63,6 +65,7 @@ def parse_round(commit: str, found: Trailers) -> Round | None:
             docx_sha256=found["Docx-SHA256"],
             library_tree=found["Clause-Library"],
             model=found["Model"],
+            planned_from=dt.date.fromisoformat(found["Planned-From"]) if "Planned-From" in found else None,
         )
     except (KeyError, ValueError):
         return None
@@ -114,8 +117,10 @@ def round_message(
     library_tree: str,
     docx: bytes,
     changes: list[str],
+    planned_from: dt.date | None = None,
 ) -> str:
-    """A round's commit message: what changed since the previous round, then the round's trailers."""
+    """A round's commit message: what changed since the previous round, then the round's trailers
+    (`Planned-From:` when its printed milestone dates were re-planned from that build date)."""
     body = ["Changed since the previous round:", *(f"- {c}" for c in changes)] if changes else []
     return commit_message(
         f"{deal_id}: {document_title}, round {number}",
@@ -127,6 +132,7 @@ def round_message(
             "Model": model,
             "Clause-Library": library_tree,
             "Docx-SHA256": hashlib.sha256(docx).hexdigest(),
+            **({"Planned-From": planned_from.isoformat()} if planned_from else {}),
         },
     )
 
