@@ -7,6 +7,10 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# A value given on the command line or in the environment is a recursively expanded variable: make would run a
+# `$(shell ...)` in it when exporting. Each is redefined, unexpanded, as a simple variable, so it reaches the
+# shell as the literal text typed.
+$(foreach v,DEAL DOC FROM TO,$(if $(filter command line environment override,$(origin $v)),$(eval override $v := $$(value $v))))
 export DEAL DOC FROM TO
 
 .PHONY: textconv-config agreement redline validate test lint format bench schema house-style clean-venv

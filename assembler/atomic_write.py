@@ -6,9 +6,25 @@ import os
 import tempfile
 from pathlib import Path
 
+from assembler.errors import WorkspaceError
+from assembler.safe_files import escape_from
 
-def write_files_atomically(files: dict[Path, bytes]) -> None:
-    """Write every file to a temp sibling first, fsync, then rename each into place."""
+
+def write_files_atomically(files: dict[Path, bytes], *, root: Path | None = None) -> None:
+    """Write every file to a temp sibling first, fsync, then rename each into place.
+
+    With `root`, every path is checked first to be a real path inside it (no symbolic link on the way), and
+    nothing is written unless all are.
+    """
+    if root is not None:
+        for path in files:
+            problem = escape_from(root, path)
+            if problem:
+                shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+                raise WorkspaceError(
+                    f"{shown}: {problem}; nothing was written: the tool writes only real files inside the "
+                    "workspace, so replace the link with a real folder or file"
+                )
     staged: list[tuple[Path, Path]] = []
     try:
         for path, data in files.items():

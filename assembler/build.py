@@ -190,7 +190,7 @@ def _write(
     pdf_path = docx_path.with_suffix(".pdf") if pdf else None
     if pdf_path is not None:
         outputs[pdf_path] = docx_to_pdf(docx)  # before writing anything: a failed conversion writes nothing
-    write_files_atomically(outputs)
+    write_files_atomically(outputs, root=workspace.root)
     return pdf_path
 
 
@@ -281,6 +281,9 @@ def _build_round(
     )
     sha256 = hashlib.sha256(docx).hexdigest()
     tag = (round_tag(deal_id, document_id, number), tag_message(deal_id, document_id, number))
+    workspace.guard_all(
+        [workspace.root / path for path in files]
+    )  # a linked folder: refuse before HEAD moves
     commit = record(repo, files, message, when.isoformat(), [tag])
     new_round = Round(deal_id, document_id, number, commit, sha256, library_tree, rendered.deal.model)
     pdf_path = _write(workspace, deal_id, document_id, docx, assembled.markdown, pdf) if pdf else None
@@ -314,4 +317,4 @@ def _restore_work_tree(workspace: Workspace, repo: Repository, latest: Round) ->
         if committed is not None and (not target.exists() or target.read_bytes() != committed):
             stale[target] = committed
     if stale:
-        write_files_atomically(stale)
+        write_files_atomically(stale, root=workspace.root)

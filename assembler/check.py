@@ -70,5 +70,5 @@ def deal_state(
 def write_negotiation_report(workspace: Workspace, state: DealState, library: Library) -> str:
     """Write the deal's negotiation report (negotiation.md) and return its workspace-relative path."""
     path = workspace.path(DealLayout(state.deal_id).negotiation_report)
-    write_files_atomically({path: negotiation_markdown(state, library).encode("utf-8")})
+    write_files_atomically({path: negotiation_markdown(state, library).encode("utf-8")}, root=workspace.root)
     return workspace.relative(path)

@@ -84,5 +84,7 @@ def redline_between(
     title = library.document(document_id).title
     path = workspace.root / redline_path(deal_id, document_id, old, new)
     summary = workspace.root / redline_path(deal_id, document_id, old, new, "md")
-    write_files_atomically({path: docx, summary: summary_markdown(title, old, new, changes).encode("utf-8")})
+    write_files_atomically(
+        {path: docx, summary: summary_markdown(title, old, new, changes).encode("utf-8")}, root=workspace.root
+    )
     return Redline(path, summary, old, new, changes)

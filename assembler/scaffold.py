@@ -241,5 +241,7 @@ def new_deal(
         "# Replace the signatory placeholders before the first draft goes out.\n"
     )
     sequence = " -> ".join(library.model(model_id).documents)
-    write_files_atomically({path: (header + _as_yaml_text(data, sequence)).encode("utf-8")})
+    write_files_atomically(
+        {path: (header + _as_yaml_text(data, sequence)).encode("utf-8")}, root=workspace.root
+    )
     return source

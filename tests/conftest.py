@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import io
 import itertools
+import os
+import re
+import resource
 import shutil
 import subprocess
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -231,3 +235,47 @@ def deal_value(workspace: Workspace, deal: str, dotted: str, default: Any = REMO
             return default
         node = node[key]
     return node
+
+
+# --- hostile input: the CLI in a child process with CPU-time and memory limits ------------------------------
+
+CPU_SECONDS = 60  # CPU time, not wall clock: a quadratic or runaway case is killed by SIGXCPU
+MEMORY_BYTES = 1536 * 1024 * 1024  # address space of the whole process: the attacks found needed > 4 GB
+
+
+@dataclass
+class Bounded:
+    """A bounded CLI run's exit code and output."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_bounded(workspace: Workspace, *args: str, cpu: int = CPU_SECONDS) -> Bounded:
+    """The CLI in a child process with CPU-time and address-space limits (a runaway case is killed, and the
+    test fails, instead of taking the machine down)."""
+
+    def limits() -> None:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "assembler", "--workspace", str(workspace.root), *args],
+        preexec_fn=limits,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ASSEMBLER_TODAY": "2026-11-20"},
+        check=False,
+    )
+    assert result.returncode >= 0, f"killed by signal {-result.returncode} (over a limit): {result.stderr}"
+    return Bounded(result.returncode, result.stdout, result.stderr)
+
+
+def one_error(result: Bounded, pattern: str, code: int = 2) -> None:
+    """The exit code (2: bad input), only `Error:` lines, no traceback, and `pattern` in the message."""
+    assert result.returncode == code, (result.returncode, result.stderr)
+    lines = result.stderr.splitlines()
+    assert lines and all(line.startswith("Error: ") for line in lines), result.stderr
+    assert re.search(pattern, result.stderr), result.stderr
+    assert "Traceback" not in result.stderr

@@ -54,7 +54,7 @@ def test_template_expression_in_the_document_name_is_not_evaluated(workspace: Wo
 
 
 printable_name = st.text(
-    st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp", "Co", "Cn")), min_size=1, max_size=40
+    st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Zl", "Zp", "Co", "Cn")), min_size=1, max_size=40
 ).filter(lambda s: s.strip() != "")
 
 

@@ -9,7 +9,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "assembler"
 # Foundation modules anyone may import; then the stages and workflows in the order data flows.
-FOUNDATION = {"errors", "atomic_write", "yamlfile", "subprocesses"}
+FOUNDATION = {"errors", "atomic_write", "yamlfile", "subprocesses", "safe_files"}
 STAGES = ["deals", "library", "assembly", "word", "rounds", "playbook", "intake", "signature", "governance"]
 MAX_LINES = 500
 

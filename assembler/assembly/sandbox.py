@@ -11,7 +11,7 @@ import jinja2
 import platformdirs
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from assembler.assembly import markdown
+from assembler.assembly import markdown, render_budget
 
 
 class UnsetValue(Exception):
@@ -49,6 +49,29 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(folder))
 
 
+class BudgetedSandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox with rendering budgets (render_budget.py) on operators, calls and output."""
+
+    intercepted_binops = frozenset(render_budget.BINOPS)
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        """Operators that can allocate without bound are checked before they run."""
+        return render_budget.BINOPS[operator](left, right)
+
+    def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        """Every call from a template (methods such as str.center, macros): arguments and result checked."""
+        render_budget.check_args(args, kwargs)
+        return render_budget.check_value(super().call(__context, __obj, *args, **kwargs), "a call's result")
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """`'{:>999999999}'.format(x)` is refused by its width before formatting."""
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        render_budget.check_format(value.__self__)
+        return wrapped
+
+
 def sandbox(
     currency: str,
     *,
@@ -57,7 +80,7 @@ def sandbox(
 ) -> ImmutableSandboxedEnvironment:
     """The one Jinja environment for Legal's templates: immutable sandbox, unknown names are errors, and
     deal values are only ever printed data (formatted, and escaped for Markdown unless `escape` is None)."""
-    env = ImmutableSandboxedEnvironment(
+    env = BudgetedSandbox(
         loader=loader,
         bytecode_cache=_bytecode_cache() if loader is not None else None,
         undefined=jinja2.StrictUndefined,
@@ -72,4 +95,7 @@ def sandbox(
         long_date=markdown.long_date,
         join_and=markdown.join_and,
     )
+    env.filters = {name: render_budget.budget_filter(f) for name, f in env.filters.items()}
+    env.globals.update(range=render_budget.budget_range, namespace=render_budget.BudgetNamespace)
+    env.concat = render_budget.budget_concat  # type: ignore[method-assign]
     return env

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     Field,
     ValidationError,
     field_validator,
@@ -23,14 +24,17 @@ from pydantic import (
 from assembler.deals.currencies import ISO_4217
 from assembler.deals.fields import Days as Days
 from assembler.deals.fields import Money as Money
+from assembler.deals.fields import Name as Name
 from assembler.deals.fields import Percent as Percent
 from assembler.deals.fields import Strict as Strict
 from assembler.deals.fields import Text as Text
 from assembler.deals.fields import _clean_text as _clean_text  # tests check text as validation cleans it
+from assembler.deals.limits import MAX_DEAL_BYTES, bounded_number
 from assembler.deals.playbook_inputs import BusinessCase as BusinessCase
 from assembler.deals.playbook_inputs import Constraint as Constraint
 from assembler.deals.playbook_inputs import Event as Event
 from assembler.errors import DealError
+from assembler.safe_files import FileRefused, read_regular_file
 from assembler.yamlfile import YamlFileError, parse_yaml
 
 DEAL_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -74,16 +78,16 @@ def check_deal_id(deal_id: str) -> str:
 class Signatory(Strict):
     """The person who signs for a party (`signatory` in deal.yaml)."""
 
-    name: Text
-    title: Text
+    name: Name
+    title: Name
 
 
 class Party(Strict):
     """A party to the agreement (`company` in deal.yaml): names, address and signatory."""
 
-    name: Text
-    entity: Text | None = None
-    address: Text | None = None
+    name: Name
+    entity: Name | None = None
+    address: Name | None = None
     signatory: Signatory
 
 
@@ -128,7 +132,7 @@ class ImplementationTerms(Strict):
     """Implementation-partner terms (`terms.implementation`): certification, CSAT, methodology, rates."""
 
     min_certified_individuals: Annotated[int, Field(ge=1, le=10000)]
-    csat_minimum: Annotated[Decimal, Field(ge=0, le=10, allow_inf_nan=False)]
+    csat_minimum: Annotated[Decimal, Field(ge=0, le=10, allow_inf_nan=False), BeforeValidator(bounded_number)]
     methodology: Text
     services_rate_range: Text | None = None
 
@@ -239,7 +243,7 @@ class Terms(Strict):
         return self
 
 
-PositionValue = Decimal | int | Text
+PositionValue = Annotated[Decimal | int | Text, BeforeValidator(bounded_number)]
 
 
 class Positions(Strict):
@@ -271,7 +275,7 @@ class Approval(Strict):
     """A sign-off by the CPO, Legal or Finance (`approvals` in deal.yaml), naming the rules it covers."""
 
     role: Literal["CPO", "Legal", "Finance"]
-    name: Text
+    name: Name
     date: dt.date
     covers: list[Text] = []
     reason: Text | None = None  # why the sign-off was given (required for preliminary-first)
@@ -299,7 +303,7 @@ class Confirmation(Strict):
     """A pre-signature checklist item confirmed (ids: clause_library/checklists/pre-signature.yaml)."""
 
     item: ChecklistItemId
-    confirmed_by: Text
+    confirmed_by: Name
     date: dt.date
 
 
@@ -307,7 +311,7 @@ class Completion(Strict):
     """A post-signature checklist item done (ids: clause_library/checklists/post-signature.yaml)."""
 
     item: ChecklistItemId
-    done_by: Text
+    done_by: Name
     date: dt.date
 
 
@@ -316,7 +320,7 @@ class SignatureRecord(Strict):
 
     pre_signature: list[Confirmation] = []
     post_signature: list[Completion] = []
-    pam: Text | None = None
+    pam: Name | None = None
 
 
 class Deal(Strict):
@@ -406,10 +410,12 @@ def parse_deal(data: Any, source: str) -> Deal:
 def read_deal_file(path: Path, source: str) -> bytes:
     """The raw bytes of a deal file, checked to be readable UTF-8; `source` names it in errors."""
     try:
-        data = path.read_bytes()
+        data = read_regular_file(path, MAX_DEAL_BYTES)
         data.decode("utf-8")
     except FileNotFoundError:
         raise DealError(f"{source}: no such deal file; create it with `assembler new`") from None
+    except FileRefused as exc:
+        raise DealError(f"{source}: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise DealError(f"{source}: cannot read ({exc})") from None
     return data

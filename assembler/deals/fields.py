@@ -10,10 +10,14 @@ import unicodedata
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from assembler.deals.limits import bounded_number, check_name, check_no_bidi, check_text_length
 
 
 def _clean_text(value: str) -> str:
+    check_text_length(value)
+    check_no_bidi(value)
     for char in value:
         if unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp"):
             raise ValueError(
@@ -29,10 +33,15 @@ def _clean_text(value: str) -> str:
 Text = Annotated[str, AfterValidator(_clean_text)]
 
 
-Percent = Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False)]
+# Names, titles, entities and addresses: also short and free of invisible format characters.
+Name = Annotated[str, AfterValidator(_clean_text), AfterValidator(check_name)]
 
 
-Money = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+# The budgets (deals/limits.py) wrap pydantic's own constraints, so the JSON schema keeps its bounds.
+Percent = Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False), BeforeValidator(bounded_number)]
+
+
+Money = Annotated[Decimal, Field(ge=0, allow_inf_nan=False), BeforeValidator(bounded_number)]
 
 
 Days = Annotated[int, Field(ge=0, le=3650)]

@@ -3,11 +3,13 @@ owner of every path under `agreements/<deal>/`."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from assembler.deals.contract import check_deal_id
 from assembler.errors import WorkspaceError
+from assembler.safe_files import escape_from
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class DealLayout:
 
 @dataclass(frozen=True)
 class Workspace:
-    """The checkout that holds the clause library and the deals."""
+    """The checkout that holds the clause library and the deals; `guard` keeps every path inside it."""
 
     root: Path
 
@@ -90,12 +92,36 @@ class Workspace:
         """The paths of one deal (the id is checked first)."""
         return DealLayout(deal_id)
 
+    def guard(self, path: Path) -> Path:
+        """`path`, once checked to be a real path inside the workspace: the one check every reader and writer
+        of `agreements/` and `clause_library/` makes. A path outside, or through a symbolic link, is refused
+        by its name only; the link's target is never opened, so its content cannot reach a message."""
+        problem = escape_from(self.root, path)
+        if problem:
+            raise WorkspaceError(
+                f"{self.shown(path)}: {problem}; the tool reads and writes only real files and folders "
+                "inside the workspace: replace the link with the folder or file itself"
+            )
+        return path
+
+    def guard_all(self, paths: list[Path]) -> None:
+        """Check every path (see `guard`) before anything is written."""
+        for path in paths:
+            self.guard(path)
+
+    def shown(self, path: Path) -> str:
+        """A path as shown in messages, relative to the workspace, without following links."""
+        absolute = Path(os.path.abspath(path))
+        root = Path(os.path.abspath(self.root))
+        return absolute.relative_to(root).as_posix() if absolute.is_relative_to(root) else str(path)
+
     def path(self, relative: str) -> Path:
-        """The absolute path of a repository-relative one (as DealLayout gives them)."""
-        return self.root / relative
+        """The absolute path of a repository-relative one (as DealLayout gives them), checked by `guard`."""
+        return self.guard(self.root / relative)
 
     def deal_dir(self, deal_id: str) -> Path:
-        """The deal's folder; the id is checked before any path is built from it."""
+        """The deal's folder; the id is checked before any path is built from it, and the folder must be a
+        real folder inside the workspace (see `guard`)."""
         return self.path(DealLayout(deal_id).folder)
 
     def deal_file(self, deal_id: str) -> Path:
@@ -104,6 +130,8 @@ class Workspace:
 
     def relative(self, path: Path) -> str:
         """A path as shown in messages: relative to the workspace, with forward slashes."""
+        if Path(os.path.abspath(path)).is_relative_to(os.path.abspath(self.root)):
+            return self.shown(path)  # not resolved: a link's target is never named
         try:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:

@@ -1,22 +1,27 @@
 """Safe intake of an untrusted .docx: every check runs in memory, before any parser sees the package.
 
 The zip is checked first (names, duplicates, sizes, compression ratios), then content types and
-relationships (macros, ActiveX/OLE, external templates, sub-documents, frames), then each XML part's raw
-bytes (DOCTYPE/ENTITY declarations, element count) before a hardened lxml parser reads it, and finally the
-fields (DDE, INCLUDETEXT, INCLUDEPICTURE). Each rejection is one line naming the reason.
+relationships (macros, ActiveX/OLE, external templates, sub-documents, frames, external images, links
+other than http(s)/mailto), then each XML part's raw bytes (DOCTYPE/ENTITY declarations, element count)
+before a hardened lxml parser reads it, then the parts Word displays, found through the relationships
+(visible.py), and finally the fields of every part, with each instruction assembled across its runs (DDE,
+INCLUDE*, LINK, DATABASE, IMPORT). Each rejection is one line naming the reason.
 """
 
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
 from assembler.errors import IntakeError
+from assembler.intake import visible
+from assembler.safe_files import FileRefused, read_regular_file
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
@@ -48,9 +53,6 @@ CT = "http://schemas.openxmlformats.org/package/2006/content-types"
 _EXTERNAL_DANGER = ("attachedTemplate", "subDocument", "frame", "oleObject", "package", "aFChunk")
 
 
-_DANGEROUS_FIELD = re.compile(rb"\b(DDEAUTO|DDE|INCLUDETEXT|INCLUDEPICTURE)\b", re.I)
-
-
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.I)
 
 
@@ -66,7 +68,8 @@ class Package:
     """A checked package: raw bytes of every part and the parsed WordprocessingML parts."""
 
     parts: dict[str, bytes]
-    xml: dict[str, etree._Element]  # document, headers, footers, footnotes, endnotes
+    xml: dict[str, etree._Element]  # document, headers, footers, notes, comments: the parts Word displays
+    styles: etree._Element | None = None
 
     @property
     def document(self) -> etree._Element:
@@ -128,10 +131,10 @@ def _parse(label: str, name: str, data: bytes) -> etree._Element:
         raise _reject(label, f"{name} is not well-formed XML ({exc.msg})") from None
 
 
-def _check_content(label: str, parts: dict[str, bytes]) -> None:
+def _check_content(label: str, parts: dict[str, bytes]) -> etree._Element:
     lowered = {name.lower(): name for name in parts}
-    if "[content_types].xml" not in lowered or "word/document.xml" not in lowered:
-        raise _reject(label, "not a Word document (no [Content_Types].xml or word/document.xml)")
+    if "[content_types].xml" not in lowered or "_rels/.rels" not in lowered:
+        raise _reject(label, "not a Word document (no [Content_Types].xml or _rels/.rels)")
     for name in lowered:
         if name.endswith("vbaproject.bin") or name.endswith("vbadata.xml"):
             raise _reject(label, f"it contains macros ({lowered[name]})")
@@ -155,15 +158,23 @@ def _check_content(label: str, parts: dict[str, bytes]) -> None:
             if kind in _EXTERNAL_DANGER and (external or kind in ("aFChunk", "oleObject")):
                 target = rel.get("Target")
                 raise _reject(label, f"relationship {kind} to {target!r} in {name} (external content)")
+    return types
 
 
 def _check_fields(label: str, name: str, root: etree._Element) -> None:
-    instructions = [node.text or "" for node in root.iter(f"{{{W}}}instrText")]
-    instructions += [node.get(f"{{{W}}}instr") or "" for node in root.iter(f"{{{W}}}fldSimple")]
-    for instruction in instructions:
-        match = _DANGEROUS_FIELD.search(instruction.encode())
-        if match:
-            raise _reject(label, f"{name} contains a {match.group(1).decode().upper()} field")
+    found = visible.dangerous_field(root)
+    if found:
+        raise _reject(label, f"{name} contains a {found} field")
+
+
+def read_untrusted(path: Path, label: str) -> bytes:
+    """The bytes of a received file: a regular file of at most MAX_FILE_BYTES, refused before reading."""
+    try:
+        return read_regular_file(path, MAX_FILE_BYTES)
+    except FileRefused as exc:
+        raise _reject(label, str(exc)) from None
+    except OSError as exc:
+        raise IntakeError(f"{path}: cannot read ({exc.strerror}); nothing was stored") from None
 
 
 def open_untrusted(data: bytes, label: str) -> Package:
@@ -177,13 +188,19 @@ def open_untrusted(data: bytes, label: str) -> Package:
         raise _reject(label, "not a .docx (not a zip package)") from None
     _check_names(label, infos)
     parts = {info.filename: _read(label, package, info) for info in infos if not info.is_dir()}
-    _check_content(label, parts)
-    xml = {}
-    for name, content in parts.items():
-        if re.fullmatch(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml", name):
-            root = _parse(label, name, content)
-            _check_fields(label, name, root)
-            xml[name] = root
-        elif name.endswith(".xml"):
-            _parse(label, name, content)  # every XML part passes the same checks
-    return Package(parts, xml)
+    types = _check_content(label, parts)
+    roots = {
+        name: _parse(label, name, content)
+        for name, content in parts.items()
+        if name.endswith((".xml", ".rels"))
+    }
+    try:
+        visible.check_relationships(parts, roots)
+        located = visible.locate_parts(parts, roots, types)
+    except visible.PackageProblem as exc:
+        raise _reject(label, str(exc)) from None
+    for name, root in roots.items():
+        if not name.endswith(".rels"):
+            _check_fields(label, name, root)  # comments, notes, text boxes, glossary: wherever a field is
+    styles = roots.get(posixpath.join(posixpath.dirname(located["word/document.xml"]), "styles.xml"))
+    return Package(parts, {shown: roots[name] for shown, name in located.items()}, styles)

@@ -181,6 +181,7 @@ def changes(root: etree._Element, part: str, anchors: set[str]) -> list[Change]:
         if marks and not edits and not moves:
             authors, dates = _claims(marks)
             found.append(Change("paragraph-mark", paragraph.place, before, after, authors, dates, part))
+    row_places = _row_places(root, anchors)  # one pass: looking each row up from the top is quadratic
     for row in root.iter(w("tr")):
         row_marks = [
             e for e in row.iter(*INSERTIONS, *DELETIONS) if is_mark(e) and e.getparent().tag == w("trPr")
@@ -192,7 +193,7 @@ def changes(root: etree._Element, part: str, anchors: set[str]) -> list[Change]:
             found.append(
                 Change(
                     "row",
-                    _place_of(root, row, anchors),
+                    row_places[row],
                     "" if inserted else text,
                     text if inserted else "",
                     authors,
@@ -203,11 +204,13 @@ def changes(root: etree._Element, part: str, anchors: set[str]) -> list[Change]:
     return found
 
 
-def _place_of(root: etree._Element, target: etree._Element, anchors: set[str]) -> str:
+def _row_places(root: etree._Element, anchors: set[str]) -> dict[etree._Element, str]:
+    """Each table row's place: the last anchor bookmark before it in document order."""
+    places: dict[etree._Element, str] = {}
     place = ""
-    for element in root.iter():
-        if element is target:
-            return place
-        if element.tag == w("bookmarkStart") and (element.get(w("name")) or "") in anchors:
+    for element in root.iter(w("bookmarkStart"), w("tr")):
+        if element.tag == w("tr"):
+            places[element] = place
+        elif (element.get(w("name")) or "") in anchors:
             place = element.get(w("name")) or place
-    return place
+    return places

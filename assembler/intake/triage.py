@@ -23,8 +23,9 @@ from assembler.atomic_write import write_files_atomically
 from assembler.deals.contract import Deal, Strict
 from assembler.deals.layout import Workspace
 from assembler.errors import AssemblerError
-from assembler.intake.safety import hardened_parser, open_untrusted
+from assembler.intake.safety import hardened_parser, open_untrusted, read_untrusted
 from assembler.intake.tracked_changes import Change, changes, paragraphs, resolved
+from assembler.intake.visible import UNSEEN_REASONS, styles_part, unseen_changes
 from assembler.library.loader import Clause, Library
 from assembler.library.patterns import RedFlagPattern, load_red_flag_patterns
 from assembler.library.validate import choose_document, load_valid_deal
@@ -289,10 +290,7 @@ def ingest(
     deal = load_valid_deal(workspace, deal_id, library)
     document_id = choose_document(deal, library, document_id)
     label = file.name
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise AssemblerError(f"{file}: cannot read ({exc.strerror})") from None
+    data = read_untrusted(file, label)  # a regular file, refused by its size before it is read
     package = open_untrusted(data, label)  # rejects before anything is written or parsed further
 
     repo = Repository(workspace.root, library.config.commit_identity)
@@ -332,11 +330,14 @@ def ingest(
         for part, root in sorted(package.xml.items()):
             found += changes(root, part, anchors)
         found += _stealth_edits(our_parts, package.xml, anchors)
+        found += unseen_changes(our_parts, package.xml, anchors, styles_part(our_docx), package.styles)
         for change in found:
             if change.kind == "untracked":
                 klass: Class = "critical"
                 reason = "untracked edit (the text differs from what we sent with no tracked change)"
                 response = triage.respond("stealth")
+            elif change.kind in UNSEEN_REASONS:  # hidden text, field results: the reader does not see them
+                klass, reason, response = "critical", UNSEEN_REASONS[change.kind], triage.respond("stealth")
             else:
                 klass, reason, response = triage.classify(change)
             claimed = ", ".join(change.authors) + (
@@ -388,10 +389,13 @@ def ingest(
                 "Received-SHA256": sha,
             },
         )
+        workspace.guard_all([workspace.root / path for path in files])  # before HEAD moves
         with writing(repo, 300, library.config.branch):
             commit_sha = record(repo, files, message, commit_time().isoformat())
     else:
-        write_files_atomically({workspace.root / path: content for path, content in files.items()})
+        write_files_atomically(
+            {workspace.root / path: content for path, content in files.items()}, root=workspace.root
+        )
     return IngestResult(
         deal_id, document_id, sent.number, items, report_path, received_path, commit_sha, identical
     )

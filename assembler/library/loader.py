@@ -27,6 +27,7 @@ from assembler.library.schemas import (
     RedFlags,
     Timeline,
 )
+from assembler.safe_files import escape_from
 from assembler.yamlfile import YamlFileError, load_yaml, parse_yaml
 
 
@@ -62,7 +63,20 @@ def _validate(model: type[BaseModel], data: Any, source: str) -> Any:
         raise LibraryError("\n".join(dict.fromkeys(lines))) from None
 
 
-def _load(path: Path, source: str) -> Any:
+def check_inside(root: Path, path: Path, source: str) -> Path:
+    """A library file must be a real file inside the library's workspace; a symbolic link is refused by its
+    name, and its target never read (it could be a secrets file)."""
+    problem = escape_from(root.parent, path)
+    if problem:
+        raise LibraryError(
+            f"{source}: {problem}; the library is read only from real files inside the workspace: "
+            "replace the link with the file itself"
+        )
+    return path
+
+
+def _load(root: Path, path: Path, source: str) -> Any:
+    check_inside(root, path, source)
     try:
         return load_yaml(path, source, fast=True)
     except YamlFileError as exc:
@@ -108,7 +122,7 @@ class Library:
     def data_file(self, model: type[ModelT], relative: str) -> ModelT:
         """A YAML data file of the library, validated by `model`; errors name the file and key."""
         path = self.root / relative
-        validated: ModelT = _validate(model, _load(path, self._source(path)), self._source(path))
+        validated: ModelT = _validate(model, _load(self.root, path, self._source(path)), self._source(path))
         return validated
 
     @cached_property
@@ -120,7 +134,7 @@ class Library:
     def documents(self) -> dict[str, Document]:
         """The documents the library can assemble (documents.yaml), by id."""
         path = self.root / "documents.yaml"
-        raw = _load(path, self._source(path))
+        raw = _load(self.root, path, self._source(path))
         docs = [_validate(Document, d, self._source(path)) for d in (raw or {}).get("documents", [])]
         return {d.id: d for d in docs}
 
@@ -131,7 +145,7 @@ class Library:
         known_terms = term_paths()
         for path in sorted((self.root / "models").glob("*.yaml")):
             source = self._source(path)
-            model = _validate(PartnershipModel, _load(path, source), source)
+            model = _validate(PartnershipModel, _load(self.root, path, source), source)
             if path.stem != model.id:
                 raise LibraryError(f"{source}: id is {model.id!r}; name the file {model.id}.yaml")
             for term in (*model.required_terms, *model.forbidden_terms, *filter(None, [model.key_term])):
@@ -149,7 +163,7 @@ class Library:
         path = self.root / "clause-sets.yaml"
         if not path.exists():
             return {}
-        raw = _load(path, self._source(path)) or {}
+        raw = _load(self.root, path, self._source(path)) or {}
         sets = raw.get("sets", {}) if isinstance(raw, dict) else None
         if not isinstance(sets, dict) or not all(
             isinstance(v, list) and all(isinstance(i, str) for i in v) for v in sets.values()
@@ -279,6 +293,7 @@ def work_tree_clause_files(library: Library) -> dict[str, bytes]:
     files = {}
     for path in sorted(folder.rglob("*.md")):
         source = f"{library.label}/clauses/{path.relative_to(folder).as_posix()}"
+        check_inside(library.root, path, source)
         try:
             files[source] = path.read_bytes()
         except OSError as exc:

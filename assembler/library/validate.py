@@ -37,7 +37,7 @@ def read_valid_deal(workspace: Workspace, deal_id: str, library: Library) -> tup
     source = workspace.relative(deal_dir / "deal.yaml")
     if not deal_dir.is_dir():
         raise DealError(f"agreements/{deal_id}: no such deal; create it with `assembler new {deal_id} ...`")
-    raw = read_deal_file(deal_dir / "deal.yaml", source)
+    raw = read_deal_file(workspace.deal_file(deal_id), source)  # guarded: a linked deal.yaml is never read
     deal = parse_deal_text(raw.decode("utf-8"), source)
     problems = model_problems(deal, library)
     if problems:

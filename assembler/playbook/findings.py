@@ -14,6 +14,7 @@ from assembler.assembly.assemble import AssembledDocument
 from assembler.deals.contract import Approval, Deal, term_value
 from assembler.library.loader import Library
 from assembler.library.schemas import Condition
+from assembler.playbook import names
 from assembler.playbook.clock import (
     MilestoneState,
     Progress,
@@ -158,6 +159,7 @@ def evaluate(
         *position_findings(deal, library),
         *finance_findings(deal, library, assembled, first_round),
         *economics_findings(deal, library),
+        *(Finding(names.RULE, "blocking", message) for message in names.name_findings(deal)),
     ]
     if progress is not None:
         findings += preliminary_first_findings(deal, library, assembled.document, progress)

@@ -168,6 +168,7 @@ def sign(
                 "Docx-SHA256": latest.docx_sha256,
             },
         )
+        workspace.guard_all([workspace.root / path for path in files])  # before HEAD moves
         tag = executed_tag(deal_id, document_id)
         tag_message = (
             f"{deal_id}: {document.title} executed on {signed_on.isoformat()} (round {latest.number})"
