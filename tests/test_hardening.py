@@ -473,3 +473,17 @@ def test_make_variables_are_never_expanded_or_run(
             else:
                 assert run.returncode == 0, run.stderr
     assert not any(mark.exists() for mark in marks)
+
+
+def test_verify_refuses_an_executed_folder_linked_to_another_deal(repo_workspace: Workspace) -> None:
+    ws = repo_workspace
+    executed = ws.deal_dir("acme") / "executed"
+    executed.mkdir()
+    (executed / "co-sell-agreement.execution.json").write_text('{"round": 1, "commit": "0", "sha256": "0"}')
+    (ws.deal_dir("emberline") / "executed").symlink_to(executed, target_is_directory=True)
+    result = run_cli(ws, "verify", "emberline")
+    one_error(
+        Bounded(result.exit_code, result.stdout, result.stderr),
+        r"^Error: agreements/emberline/executed/co-sell-agreement\.execution\.json: passes through the "
+        r"symbolic link agreements/emberline/executed",
+    )

@@ -40,7 +40,8 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     folder only means compiling again.
     """
     try:
-        folder = platformdirs.user_cache_path("assembler") / f"jinja-{jinja2.__version__}"
+        # "-budgeted": code compiled before the rendering budgets did not route operators through them.
+        folder = platformdirs.user_cache_path("assembler") / f"jinja-{jinja2.__version__}-budgeted"
         folder.mkdir(parents=True, exist_ok=True)
         probe = folder / ".writable"
         probe.touch()

@@ -72,7 +72,7 @@ def _verify_document(workspace: Workspace, repo: Repository, deal_id: str, docum
         return Verification(document_id, path, number, sha256, tag, problems)
 
     try:
-        record_bytes = (workspace.root / record_path).read_bytes()
+        record_bytes = workspace.guard(workspace.root / record_path).read_bytes()
         record = json.loads(record_bytes)
         number, round_commit, sha256 = int(record["round"]), str(record["commit"]), str(record["sha256"])
     except FileNotFoundError:
@@ -84,7 +84,7 @@ def _verify_document(workspace: Workspace, repo: Repository, deal_id: str, docum
     if tagged is not None and repo.read_blob(tagged, record_path) != record_bytes:
         problems.append(f"{record_path} differs from the one committed at {tag}; it was altered")
 
-    disk = workspace.root / path
+    disk = workspace.guard(workspace.root / path)  # a linked executed/ folder is refused, never read
     if not disk.is_file():
         problems.append(f"{path} is missing; restore it with `git checkout {tag} -- {path}`")
     else:
