@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from assembler.assembly.assemble import AssembledDocument
 from assembler.assembly.twin import ClauseChange, clause_changes, summary_markdown
+from assembler.assembly.wording import wording_changes, wording_files, wording_sources
 from assembler.atomic_write import write_files_atomically
 from assembler.deals.contract import deal_changes
 from assembler.deals.layout import DealLayout, Workspace
@@ -24,6 +25,7 @@ from assembler.library.plan import slip_days
 from assembler.playbook.clock import Progress, progress_from_git
 from assembler.playbook.findings import Finding, blocking, evaluate, finance_findings
 from assembler.playbook.negotiation import today_from
+from assembler.playbook.wording import wording_findings
 from assembler.rounds.executed import refuse_if_executed
 from assembler.rounds.rebuild import library_differences
 from assembler.rounds.redline import redline_docx
@@ -96,6 +98,7 @@ def build(
     planned_from = today if slip_days(rendered.deal, rendered.library, today) else None
     progress = _progress(workspace, deal_id, rendered.library) if commit else None
     findings = evaluate(rendered.deal, rendered.library, rendered.assembled, progress=progress)
+    findings += wording_findings(rendered.deal, rendered.library, rendered.assembled)
     blockers = blocking(findings)
     if commit and blockers:
         raise AssemblerError(
@@ -250,6 +253,7 @@ def _build_round(
         document_path(deal_id, document_id): docx,
         document_path(deal_id, document_id, "md"): markdown,
         DealLayout(deal_id).deal_yaml: deal_yaml,
+        **wording_files(workspace, deal_id, assembled.overrides()),
     }
     changes: list[ClauseChange] = []
     term_changes: list[str] = []
@@ -261,11 +265,14 @@ def _build_round(
             "utf-8"
         )
         changes = clause_changes(old_markdown, assembled.markdown)
-        term_changes = [format_change(*c) for c in deal_changes(old_yaml, deal_yaml.decode("utf-8"))]
+        new_yaml = deal_yaml.decode("utf-8")
+        term_changes = [format_change(*c) for c in deal_changes(old_yaml, new_yaml) if c[0] != "wording"] + [
+            format_change(*c) for c in wording_changes(old_yaml, new_yaml)
+        ]
         redline_file = redline_path(deal_id, document_id, latest.number, number)
         files[redline_file] = redline_docx(old_docx, docx, rendered.library.config.legal_team, when)
         files[redline_path(deal_id, document_id, latest.number, number, "md")] = summary_markdown(
-            assembled.document.title, latest.number, number, changes
+            assembled.document.title, latest.number, number, changes, wording_sources(assembled.overrides())
         ).encode("utf-8")
 
     message = round_message(
@@ -278,6 +285,7 @@ def _build_round(
         docx,
         term_changes,
         planned_from if assembled.document.kind == "preliminary" else None,
+        [(o.clause_id, o.describe()) for o in assembled.overrides()],
     )
     sha256 = hashlib.sha256(docx).hexdigest()
     tag = (round_tag(deal_id, document_id, number), tag_message(deal_id, document_id, number))

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from assembler.assembly.assemble import assemble
+from assembler.assembly.wording import deal_overrides
 from assembler.atomic_write import write_files_atomically
 from assembler.deals.layout import DealLayout, Workspace
 from assembler.errors import RepositoryError
@@ -13,12 +14,14 @@ from assembler.library.loader import Library
 from assembler.library.plan import target_days
 from assembler.library.validate import open_document
 from assembler.playbook.clock import progress_from_git
+from assembler.playbook.finding import SEVERITY_ORDER
 from assembler.playbook.findings import (
     evaluate,
     rate_positions,
     week_plan,
 )
 from assembler.playbook.negotiation import DealState, concession_ledger, negotiation_markdown, today_from
+from assembler.playbook.wording import wording_findings
 from assembler.rounds.round import latest_round, rounds
 
 
@@ -39,7 +42,8 @@ def deal_state(
     opened = open_document(workspace, deal_id, document_id)
     library, deal, document_id = opened.library, opened.deal, opened.document_id
     day = today_from(today)
-    assembled = assemble(deal, deal_id, library, document_id, day)
+    overrides = deal_overrides(workspace, deal_id, deal, library)
+    assembled = assemble(deal, deal_id, library, document_id, day, overrides)
     repo = _repository(workspace)
     found = rounds(repo, deal_id) if repo is not None else []
     progress = progress_from_git(repo, deal_id, library)
@@ -52,6 +56,9 @@ def deal_state(
         for r in found
     ]
     findings = evaluate(deal, library, assembled, today=day, progress=progress, first_round=latest is None)
+    findings = sorted(
+        findings + wording_findings(deal, library, assembled), key=lambda f: SEVERITY_ORDER[f.severity]
+    )
     return DealState(
         deal_id,
         deal,

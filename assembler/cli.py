@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from assembler.cli_library import library
+from assembler.cli_wording import accept, adopt, print_triage, wording
 from assembler.deals.layout import Workspace
 from assembler.errors import InternalError
 
@@ -392,6 +393,7 @@ def ingest(
     )
     for line in summary_lines(result):
         click.echo(line)
+    print_triage(result)
     click.echo(
         f"Report {workspace.relative(result.report_path)}; "
         f"received file {workspace.relative(result.received_path)}"
@@ -493,6 +495,8 @@ def house_style() -> None:
 
 
 cli.add_command(library)
+for _command in (accept, adopt, wording):
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -85,4 +85,11 @@ def impact(base: str, out_dir: Path | None) -> None:
         click.echo(f"Deal documents that include them ({len(report.deals)}):")
         for item in report.deals:
             click.echo(f"  {item.deal_id} {item.document_id}: {item.clause_id} ({item.status})")
+    if report.stale:
+        click.echo(f"Deal wording agreed against an older clause version ({len(report.stale)}):")
+        for stale in report.stale:
+            click.echo(
+                f"  {stale.deal_id} {stale.clause_id}: {stale.wording} agreed against version "
+                f"{stale.agreed_version}, the library is at version {stale.library_version}"
+            )
     click.echo(f"Wrote {workspace.relative(report.summary)}")

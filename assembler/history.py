@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assembler.assembly.twin import ClauseChange, clause_changes, summary_markdown
+from assembler.assembly.wording import wording_changes
 from assembler.atomic_write import write_files_atomically
 from assembler.deals.contract import deal_changes
 from assembler.deals.layout import DealLayout, Workspace
@@ -36,7 +37,12 @@ def deal_history(workspace: Workspace, deal_id: str) -> list[HistoryEntry]:
     for item in rounds(repo, deal_id):
         info = repo.commit_info(item.commit)
         deal_yaml = repo.committed(item.commit, DealLayout(deal_id).deal_yaml).decode("utf-8")
-        changes = deal_changes(previous_yaml, deal_yaml) if previous_yaml is not None else []
+        changes = (
+            [c for c in deal_changes(previous_yaml, deal_yaml) if c[0] != "wording"]
+            + wording_changes(previous_yaml, deal_yaml)
+            if previous_yaml is not None
+            else []
+        )
         entries.append(HistoryEntry(item, info.date, info.author, changes))
         previous_yaml = deal_yaml
     return entries

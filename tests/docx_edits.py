@@ -22,6 +22,7 @@ class EditableDocx:
         self.part = part
         self.root = etree.fromstring(self.package.read(part))
         self.next_id = 5000
+        self.comments: list[tuple[str, str, str, str]] = []  # id, author, date, text
 
     def _id(self) -> str:
         self.next_id += 1
@@ -71,6 +72,15 @@ class EditableDocx:
         deletion.addnext(insertion)
         node.text = new
         insertion.append(run)
+
+    def tracked_delete(self, contains: str, text: str) -> None:
+        """Delete `text` (inside one run) from the paragraph containing `contains`, as a tracked deletion."""
+        run, _ = self._split_run(self.paragraph(contains), text)
+        deletion = self._change("del")
+        run.addprevious(deletion)
+        deletion.append(run)
+        for t in run.findall(w("t")):
+            t.tag = w("delText")
 
     def tracked_append(self, contains: str, text: str) -> None:
         paragraph = self.paragraph(contains)
@@ -133,12 +143,60 @@ class EditableDocx:
         _, node = self._split_run(self.paragraph(contains), old)
         node.text = new
 
+    def comment(self, contains: str, text: str, author: str, date: str) -> None:
+        """A Word comment on the paragraph containing `contains` (in word/comments.xml, as Word writes)."""
+        paragraph = self.paragraph(contains)
+        cid = str(len(self.comments))
+        self.comments.append((cid, author, date, text))
+        ppr = paragraph.find(w("pPr"))
+        start = etree.Element(w("commentRangeStart"), {w("id"): cid})
+        if ppr is not None:
+            ppr.addnext(start)
+        else:
+            paragraph.insert(0, start)
+        paragraph.append(etree.Element(w("commentRangeEnd"), {w("id"): cid}))
+        run = etree.SubElement(paragraph, w("r"))
+        etree.SubElement(run, w("commentReference"), {w("id"): cid})
+
+    def _comments_part(self) -> bytes:
+        root = etree.Element(w("comments"), nsmap={"w": W})
+        for cid, author, date, text in self.comments:
+            comment = etree.SubElement(
+                root, w("comment"), {w("id"): cid, w("author"): author, w("date"): date}
+            )
+            etree.SubElement(etree.SubElement(etree.SubElement(comment, w("p")), w("r")), w("t")).text = text
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
     def save(self) -> bytes:
         out = io.BytesIO()
+        comments = b""
+        if self.comments:
+            comments = self._comments_part()
+        names = set(self.package.namelist())
+        has_part = "word/comments.xml" in names
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
             for info in self.package.infolist():
                 data = self.package.read(info)
                 if info.filename == self.part:
                     data = etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", standalone=True)
+                if comments and info.filename == "word/comments.xml":
+                    data = comments
+                if comments and has_part:
+                    pass  # the part, its content type and its relationship exist already
+                elif comments and info.filename == "[Content_Types].xml":
+                    data = data.replace(
+                        b"</Types>",
+                        b'<Override PartName="/word/comments.xml" ContentType="application/'
+                        b'vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"/></Types>',
+                    )
+                if comments and info.filename == "word/_rels/document.xml.rels":
+                    data = data.replace(
+                        b"</Relationships>",
+                        b'<Relationship Id="rIdComments9" Type="http://schemas.openxmlformats.org/'
+                        b'officeDocument/2006/relationships/comments" Target="comments.xml"/>'
+                        b"</Relationships>",
+                    )
                 target.writestr(info.filename, data)
+            if comments and not has_part:
+                target.writestr("word/comments.xml", comments)
         return out.getvalue()

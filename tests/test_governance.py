@@ -81,7 +81,7 @@ AGREEMENTS = [  # (model, title, document), in the order lint reports them: by m
 
 LINT_FAILURES = [
     pytest.param(
-        lambda ws: edit(ws, FEES, "version: 1", "version: 0"),
+        lambda ws: edit(ws, FEES, "version: 2", "version: 0"),
         [f"{FEES}: version: Input should be greater than or equal to 1; see {AUTHORING}"],
         id="bad-front-matter",
     ),
@@ -318,12 +318,12 @@ def test_changed_clause_needs_a_version_bump_and_impact_lists_its_deals(repo_wor
     assert lines == [
         f"{LAW}: clause governing-law changed since HEAD but its version is 1 (it was 1 at HEAD); raise "
         "version to 2",
-        f"{FEES}: clause referral-fees changed since HEAD but its version is 1 (it was 1 at HEAD); raise "
-        "version to 2",
+        f"{FEES}: clause referral-fees changed since HEAD but its version is 2 (it was 2 at HEAD); raise "
+        "version to 3",
         summary(2),
     ]
 
-    edit(ws, FEES, "version: 1", "version: 2")
+    edit(ws, FEES, "version: 2", "version: 3")
     edit(ws, LAW, "version: 1", "version: 2")
     passed = run_cli(ws, "library", "lint", "--base", "HEAD")
     assert passed.exit_code == 0, passed.stderr
@@ -346,22 +346,22 @@ def test_changed_clause_needs_a_version_bump_and_impact_lists_its_deals(repo_wor
             f"Clauses changed since {base} ({base[:12]}):",
             "  governing-law: Governing Law and Jurisdiction, version 1 \u2192 2; redline "
             "library-impact/governing-law.v1-v2.docx",
-            "  referral-fees: Referral Fees, version 1 \u2192 2; redline "
-            "library-impact/referral-fees.v1-v2.docx",
+            "  referral-fees: Referral Fees, version 2 \u2192 3; redline "
+            "library-impact/referral-fees.v2-v3.docx",
             "Deal documents that include them (8):",
             *expected,
             "Wrote library-impact/impact.md",
             "",
         ]
     )
-    redline = (ws.root / "library-impact" / "referral-fees.v1-v2.docx").read_bytes()
-    assert changes(redline) == {"ins": ["2", "referral "], "del": ["1"]}
-    xml = zipfile.ZipFile(ws.root / "library-impact" / "referral-fees.v1-v2.docx").read("word/document.xml")
+    redline = (ws.root / "library-impact" / "referral-fees.v2-v3.docx").read_bytes()
+    assert changes(redline) == {"ins": ["3", "referral "], "del": ["2"]}
+    xml = zipfile.ZipFile(ws.root / "library-impact" / "referral-fees.v2-v3.docx").read("word/document.xml")
     assert b'w:author="Northwind Legal"' in xml
     law = (ws.root / "library-impact" / "governing-law.v1-v2.docx").read_bytes()
     assert changes(law) == {"ins": ["2", "and unconditionally "], "del": ["1"]}
     report = (ws.root / "library-impact" / "impact.md").read_text()
-    assert "| Referral Fees (`referral-fees`) | version 1 \u2192 2 | referral-fees.v1-v2.docx |" in report
+    assert "| Referral Fees (`referral-fees`) | version 2 \u2192 3 | referral-fees.v2-v3.docx |" in report
     assert "| brightpath | referral-agreement | `referral-fees` | no round yet |" in report
     assert git(ws, "status", "--porcelain") == ""  # the output folder is ignored
 

@@ -18,9 +18,11 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from assembler.assembly import markdown
 from assembler.assembly.defined_terms import check_terms, require_defined
 from assembler.assembly.sandbox import UnsetValue, sandbox
+from assembler.assembly.wording import Override, replace_subclause, stale
 from assembler.deals.contract import Deal
 from assembler.errors import AssemblyError, LibraryError
 from assembler.library.loader import Clause, Library
+from assembler.library.patterns import plain_text
 from assembler.library.plan import printed_dates
 from assembler.library.schemas import Document
 
@@ -47,6 +49,22 @@ class PlacedClause:
     clause: Clause
     number: int | None  # section number in this document; None for unnumbered clauses
     text: str  # rendered Markdown body, cross-references resolved
+    overrides: tuple[Override, ...] = ()  # the deal's wording in this clause, if any
+    dropped: tuple[str, ...] = ()  # checklist items the library text covers and the deal wording lost
+    library_text: str = ""  # the library's own rendered body, when deal wording replaced it
+
+    @property
+    def provenance(self) -> str:
+        """Where the text came from: the library clause id@version, or the deal wording that replaced it."""
+        library = f"{self.clause.id}@{self.clause.meta.version}"
+        if not self.overrides:
+            return library
+        return f"{library} with " + "; ".join(o.describe() for o in self.overrides)
+
+    @property
+    def stale_overrides(self) -> tuple[Override, ...]:
+        """The clause's deal wording agreed against an older version of the library clause."""
+        return tuple(o for o in self.overrides if stale(o, self.clause))
 
 
 @dataclass(frozen=True)
@@ -60,8 +78,22 @@ class AssembledDocument:
     warnings: tuple[str, ...] = ()
 
     def covered_items(self) -> set[str]:
-        """The checklist items (clause `covers`) that the document's clauses provide."""
-        return {item for placed in self.clauses for item in placed.clause.meta.covers}
+        """The checklist items (clause `covers`) that the document's clauses provide, less any that a
+        clause's deal wording dropped."""
+        return {
+            item
+            for placed in self.clauses
+            for item in placed.clause.meta.covers
+            if item not in placed.dropped
+        }
+
+    def overrides(self) -> tuple[Override, ...]:
+        """The deal wording in this document, in clause order."""
+        return tuple(o for placed in self.clauses for o in placed.overrides)
+
+    def provenance(self) -> list[str]:
+        """Per clause, in document order: library id@version or the deal wording it carries."""
+        return [placed.provenance for placed in self.clauses]
 
 
 def clause_context(
@@ -81,10 +113,19 @@ class ClauseRenderer:
     """Renders clause bodies for one deal and document (cross-references left as `[[ref:...]]`)."""
 
     def __init__(
-        self, deal: Deal, library: Library, document: Document, today: dt.date | None = None
+        self,
+        deal: Deal,
+        library: Library,
+        document: Document,
+        today: dt.date | None = None,
+        overrides: tuple[Override, ...] = (),
     ) -> None:
-        def load(clause_id: str) -> str | None:
-            clause = library.clauses.get(clause_id)
+        self._sources = {o.template_name: o.body for o in overrides}
+
+        def load(name: str) -> str | None:
+            if name in self._sources:
+                return self._sources[name]
+            clause = library.clauses.get(name)
             return None if clause is None else clause.body
 
         self._env = sandbox(deal.terms.currency, loader=jinja2.FunctionLoader(load))
@@ -92,25 +133,47 @@ class ClauseRenderer:
 
     def render(self, clause: Clause) -> str:
         """The clause's body rendered in the sandbox with this deal's values, tidied."""
-        return _tidy(_render_body(self._env, clause, self._context))
+        return _tidy(_render_body(self._env, clause.id, str(clause.path), self._context))
+
+    def render_override(self, override: Override) -> str:
+        """An override's text in the same sandbox, with the same deal values, as library clauses."""
+        return _tidy(_render_body(self._env, override.template_name, override.source_label, self._context))
+
+    def render_source(self, text: str, label: str) -> str:
+        """Any clause text (a candidate wording) rendered like the rest; each call is a new template."""
+        name = f"candidate:{len(self._sources)}"
+        self._sources[name] = text
+        return _tidy(_render_body(self._env, name, label, self._context))
+
+    def render_with(self, clause: Clause, overrides: tuple[Override, ...]) -> str:
+        """The clause body with the deal's wording in place: a whole new body, or single sub-clauses."""
+        whole = [o for o in overrides if o.declared.subclause is None]
+        if whole:
+            return self.render_override(whole[0])
+        text = self.render(clause)
+        for override in sorted(overrides, key=lambda o: -(o.declared.subclause or 0)):
+            number = override.declared.subclause or 1
+            text = replace_subclause(text, number, self.render_override(override), override.source_label)
+        return text
 
 
-def _render_body(env: ImmutableSandboxedEnvironment, clause: Clause, context: dict[str, Any]) -> str:
+def _render_body(env: ImmutableSandboxedEnvironment, name: str, label: str, context: dict[str, Any]) -> str:
+    clause_path = label
     try:
-        return env.get_template(clause.id).render(context)
+        return env.get_template(name).render(context)
     except UnsetValue:
         raise AssemblyError(
-            f"{clause.path}: prints a deal value that this deal does not set; guard it with "
+            f"{clause_path}: prints a deal value that this deal does not set; guard it with "
             "{% if ... %} in the clause or set the value in deal.yaml"
         ) from None
     except jinja2.UndefinedError as exc:
-        raise AssemblyError(f"{clause.path}: unknown variable ({exc.message})") from None
+        raise AssemblyError(f"{clause_path}: unknown variable ({exc.message})") from None
     except jinja2.TemplateSyntaxError as exc:
         raise AssemblyError(
-            f"{clause.path}: template syntax error at body line {exc.lineno}: {exc.message}"
+            f"{clause_path}: template syntax error at body line {exc.lineno}: {exc.message}"
         ) from None
     except jinja2.TemplateError as exc:
-        raise AssemblyError(f"{clause.path}: {exc}") from None
+        raise AssemblyError(f"{clause_path}: {exc}") from None
 
 
 def _tidy(text: str) -> str:
@@ -139,13 +202,19 @@ def plan(deal: Deal, library: Library, document_id: str) -> list[Clause]:
 
 
 def assemble(
-    deal: Deal, deal_id: str, library: Library, document_id: str, today: dt.date | None = None
+    deal: Deal,
+    deal_id: str,
+    library: Library,
+    document_id: str,
+    today: dt.date | None = None,
+    overrides: tuple[Override, ...] = (),
 ) -> AssembledDocument:
-    """Render every clause of the document and join them into one Markdown text; `today` (the build date)
-    keeps printed milestone dates from lying in the past."""
+    """Render every clause of the document, with the deal's wording in place, and join them into one text;
+    `today` (the build date) keeps printed milestone dates from lying in the past."""
     document = library.document(document_id)
     clauses = plan(deal, library, document_id)
-    renderer = ClauseRenderer(deal, library, document, today)
+    renderer = ClauseRenderer(deal, library, document, today, overrides)
+    wording = {c.id: tuple(o for o in overrides if o.clause_id == c.id) for c in clauses}
 
     numbers: dict[str, int] = {}
     for clause in clauses:
@@ -154,14 +223,23 @@ def assemble(
 
     # Every clause is rendered before references are resolved: a reference to a sub-clause needs to know
     # how many sub-clauses its target has in this deal's text.
-    rendered = {clause.id: renderer.render(clause) for clause in clauses}
+    library_text = {clause.id: renderer.render(clause) for clause in clauses}
+    rendered = {
+        clause.id: renderer.render_with(clause, wording[clause.id])
+        if wording[clause.id]
+        else library_text[clause.id]
+        for clause in clauses
+    }
+    evidence = {item.id: item.evidence for item in library.checklist.items if item.evidence}
 
     def resolve(clause: Clause, text: str) -> str:
+        where = "; ".join(o.source_label for o in wording[clause.id]) or clause.path
+
         def section(match: re.Match[str]) -> str:
             target, sub = match.group(1), match.group(2)
             if target not in numbers:
                 raise AssemblyError(
-                    f"{clause.path}: refers to [[ref:{target}]], which is not a numbered clause of the "
+                    f"{where}: refers to [[ref:{target}]], which is not a numbered clause of the "
                     f"{document.title} for this model"
                 )
             if sub is None:
@@ -169,7 +247,7 @@ def assemble(
             available = subclause_count(rendered[target])
             if int(sub) > available:
                 raise AssemblyError(
-                    f"{clause.path}: refers to [[ref:{target}.{sub}]], but {target} has {available} "
+                    f"{where}: refers to [[ref:{target}.{sub}]], but {target} has {available} "
                     f"sub-clause(s) in this {document.title}; refer to an existing one"
                 )
             return f"Section {numbers[target]}.{sub}"
@@ -177,7 +255,16 @@ def assemble(
         return _REF.sub(section, text)
 
     placed = tuple(
-        PlacedClause(clause, numbers.get(clause.id), resolve(clause, rendered[clause.id]))
+        PlacedClause(
+            clause,
+            numbers.get(clause.id),
+            resolve(clause, rendered[clause.id]),
+            wording[clause.id],
+            dropped_items(clause, library_text[clause.id], rendered[clause.id], evidence)
+            if wording[clause.id]
+            else (),
+            library_text[clause.id] if wording[clause.id] else "",
+        )
         for clause in clauses
     )
     report = check_terms([(p.clause, p.text) for p in placed], library.defined_terms)
@@ -186,6 +273,20 @@ def assemble(
         f'{document.title}: the defined term "{term}" is defined but never used' for term in report.unused
     )
     return AssembledDocument(deal_id, document, placed, _join(document, placed), warnings)
+
+
+def dropped_items(clause: Clause, library_text: str, text: str, evidence: dict[str, str]) -> tuple[str, ...]:
+    """Checklist items the library text shows (by the item's evidence pattern) and `text` no longer does."""
+    before, after = plain_text(library_text), plain_text(text)
+    dropped = []
+    for item in clause.meta.covers:
+        pattern = evidence.get(item)
+        if pattern is None:
+            continue
+        found = re.compile(pattern, re.IGNORECASE)
+        if found.search(before) and not found.search(after):
+            dropped.append(item)
+    return tuple(dropped)
 
 
 def _join(document: Document, placed: tuple[PlacedClause, ...]) -> str:

@@ -45,15 +45,31 @@ def clause_changes(old_markdown: str, new_markdown: str) -> list[ClauseChange]:
     return changes
 
 
-def summary_markdown(document_title: str, old_round: int, new_round: int, changes: list[ClauseChange]) -> str:
-    """The Markdown summary, shipped with a redline, of the clauses changed between two rounds."""
+def summary_markdown(
+    document_title: str,
+    old_round: int,
+    new_round: int,
+    changes: list[ClauseChange],
+    sources: dict[str, str] | None = None,
+) -> str:
+    """The per-clause change summary; `sources` names the deal wording behind a changed clause."""
     lines = [f"# {document_title}: changes from round {old_round} to round {new_round}", ""]
     if not changes:
         lines.append("No clause text changed.")
+    elif sources:
+        lines += ["| Clause | Change | Source |", "|---|---|---|"]
+        for c in changes:
+            source = _cell(sources.get(c.clause_id, "clause library"))
+            lines.append(f"| {c.title} (`{c.clause_id}`) | {c.kind} | {source} |")
     else:
         lines += ["| Clause | Change |", "|---|---|"]
         lines += [f"| {c.title} (`{c.clause_id}`) | {c.kind} |" for c in changes]
     return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    """Text safe in a Markdown table cell: one line, pipes escaped."""
+    return " ".join(text.split()).replace("|", "\\|")
 
 
 def summary_line(changes: list[ClauseChange]) -> str:

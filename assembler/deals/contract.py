@@ -323,6 +323,32 @@ class SignatureRecord(Strict):
     pam: Name | None = None
 
 
+class Agreed(Strict):
+    """Who agreed a negotiated wording, and when."""
+
+    by: Text
+    date: dt.date
+
+
+class Wording(Strict):
+    """A deal's override of one clause: a library fallback, or a file under `agreements/<deal>/wording/`."""
+
+    clause: ChecklistItemId  # a clause id (same shape as checklist item ids)
+    fallback: ChecklistItemId | None = None
+    file: Annotated[str, Field(pattern=r"^wording/[a-z0-9]+(-[a-z0-9]+)*(\.[1-9][0-9]*)?\.md$")] | None = None
+    subclause: Annotated[int, Field(ge=1, le=99)] | None = None  # only this numbered sub-clause
+    version: Annotated[int, Field(ge=1)]  # the library clause version it was agreed against
+    source: Text
+    agreed: Agreed
+    forced: bool = False  # accepted although triage classified the change critical
+
+    @model_validator(mode="after")
+    def _one_wording(self) -> Wording:
+        if (self.fallback is None) == (self.file is None) or (self.subclause and self.fallback):
+            raise ValueError("give one of fallback or file (wording/<clause>.md); subclause needs a file")
+        return self
+
+
 class Deal(Strict):
     """One deal: who, which partnership model, which document next, and the commercial terms."""
 
@@ -342,6 +368,7 @@ class Deal(Strict):
     constraints: list[Constraint] = []
     business_case: BusinessCase | None = None
     events: list[Event] = []
+    wording: list[Wording] = []  # checked against the library by assembly/wording.py
 
     @model_validator(mode="after")
     def _signature_after_interest(self) -> Deal:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -79,6 +79,18 @@ class DealImpact:
 
 
 @dataclass(frozen=True)
+class StaleWording:
+    """A deal's own wording of a clause, agreed against an older version of the library clause."""
+
+    deal_id: str
+    clause_id: str
+    agreed_version: int
+    library_version: int
+    wording: str  # "fallback X" or the wording file
+    source: str
+
+
+@dataclass(frozen=True)
 class ImpactReport:
     """The impact of library changes since a base revision: changed clauses, affected deals, redlines."""
 
@@ -89,6 +101,7 @@ class ImpactReport:
     redlines: dict[str, Path]  # clause id → its redline
     summary: Path
     warnings: list[str]
+    stale: list[StaleWording] = field(default_factory=list)
 
 
 def library_changes(base: dict[str, Clause], current: dict[str, Clause]) -> list[LibraryChange]:
@@ -164,6 +177,26 @@ def affected_deals(
     return impacts, warnings
 
 
+def stale_wording(workspace: Workspace, current: dict[str, Clause]) -> list[StaleWording]:
+    """Every deal wording whose library clause has moved on since the version it was agreed against."""
+    from assembler.deals.contract import load_deal
+
+    found = []
+    for deal_id in workspace.deal_ids():
+        try:
+            deal = load_deal(workspace.deal_file(deal_id), f"agreements/{deal_id}/deal.yaml")
+        except DealError:
+            continue  # affected_deals already warns about an invalid deal file
+        for item in deal.wording:
+            clause = current.get(item.clause)
+            if clause is not None and item.version < clause.meta.version:
+                what = f"fallback {item.fallback}" if item.fallback else str(item.file)
+                found.append(
+                    StaleWording(deal_id, item.clause, item.version, clause.meta.version, what, item.source)
+                )
+    return found
+
+
 def _literal_jinja(match: re.Match[str]) -> str:
     tags = " ".join(match.group(0).split())
     return f"`` {tags} ``" if "`" in tags else f"`{tags}`"
@@ -219,11 +252,24 @@ def clause_redline(old: Clause | None, new: Clause | None, library: Library, whe
     return redline_docx(old_docx, new_docx, library.config.legal_team, when)
 
 
+def _stale_lines(stale: list[StaleWording]) -> list[str]:
+    if not stale:
+        return []
+    lines = ["", "## Deal wording on an older clause version", ""]
+    lines += ["| Deal | Clause | Wording | Agreed against | Library | Source |", "|---|---|---|---|---|---|"]
+    lines += [
+        f"| {s.deal_id} | `{s.clause_id}` | {s.wording} | version {s.agreed_version} | "
+        f"version {s.library_version} | {s.source.replace('|', '/')} |"
+        for s in stale
+    ]
+    return lines
+
+
 def impact_markdown(report: ImpactReport) -> str:
     """The impact report in Markdown: changed clauses with their redlines, then the affected deals."""
     lines = [f"# Clause library changes since {report.base} ({report.base_commit[:12]})", ""]
     if not report.changes:
-        return "\n".join([*lines, "No clause text changed."]) + "\n"
+        return "\n".join([*lines, "No clause text changed.", *_stale_lines(report.stale)]) + "\n"
     lines += ["| Clause | Version | Redline |", "|---|---|---|"]
     lines += [f"| {c.title} (`{c.clause_id}`) | {c.label} | {c.redline_name} |" for c in report.changes]
     lines += ["", "## Deals", ""]
@@ -232,7 +278,7 @@ def impact_markdown(report: ImpactReport) -> str:
     else:
         lines += ["| Deal | Document | Clause | Latest round |", "|---|---|---|---|"]
         lines += [f"| {d.deal_id} | {d.document_id} | `{d.clause_id}` | {d.status} |" for d in report.deals]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *_stale_lines(report.stale)]) + "\n"
 
 
 def library_impact(workspace: Workspace, base: str, out_dir: Path) -> ImpactReport:
@@ -265,6 +311,7 @@ def library_impact(workspace: Workspace, base: str, out_dir: Path) -> ImpactRepo
         {c.clause_id: out_dir / c.redline_name for c in changes},
         out_dir / "impact.md",
         warnings,
+        stale_wording(workspace, current),
     )
     outputs[report.summary] = impact_markdown(report).encode("utf-8")
     write_files_atomically(outputs)

@@ -12,18 +12,20 @@ import difflib
 import hashlib
 import re
 import string
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
 
-from assembler.assembly.markdown import as_text
+from assembler.assembly.markdown import as_text, spelled
 from assembler.assembly.twin import clause_sections
 from assembler.atomic_write import write_files_atomically
-from assembler.deals.contract import Deal, Strict
+from assembler.deals.contract import Deal, Strict, term_value
 from assembler.deals.layout import Workspace
 from assembler.errors import AssemblerError
-from assembler.intake.safety import hardened_parser, open_untrusted, read_untrusted
+from assembler.intake.comments import ReceivedComment, received_comments
+from assembler.intake.report import CLASS_ORDER, Class, TriageItem, summary, triage_markdown
+from assembler.intake.safety import Package, hardened_parser, open_untrusted, read_untrusted
+from assembler.intake.suggest import suggest_fallback
 from assembler.intake.tracked_changes import Change, changes, paragraphs, resolved
 from assembler.intake.visible import UNSEEN_REASONS, styles_part, unseen_changes
 from assembler.library.loader import Clause, Library
@@ -33,12 +35,6 @@ from assembler.playbook.findings import PositionRating, rate_positions
 from assembler.rounds.sequence import record, writing
 from assembler.rounds.trailers import commit_message
 from assembler.word.house_style import COVER_BOOKMARK, SIGNATURE_BOOKMARK
-
-Class = Literal["critical", "negotiable", "acceptable"]
-
-
-CLASS_ORDER = {"critical": 0, "negotiable": 1, "acceptable": 2}
-
 
 PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml")
 
@@ -54,21 +50,6 @@ class TriageRules(Strict):
 
 
 @dataclass(frozen=True)
-class TriageItem:
-    """One triaged change of a returned document: its class, the reason and the suggested response."""
-
-    place: str  # the clause (or page) title
-    clause_id: str
-    kind: str
-    before: str
-    after: str
-    klass: Class
-    reason: str
-    response: str
-    claimed: str  # the authors and dates the file claims (not trusted)
-
-
-@dataclass(frozen=True)
 class IngestResult:
     """The outcome of `ingest`: the triaged changes and the report and received files written."""
 
@@ -80,6 +61,8 @@ class IngestResult:
     received_path: Path
     commit: str | None
     identical: bool
+    comments: list[ReceivedComment] = field(default_factory=list)
+    places: dict[str, str] = field(default_factory=dict)  # clause id → title, for printing
 
 
 _TYPOGRAPHIC = str.maketrans(
@@ -94,19 +77,6 @@ def plain_quotes(text: str) -> str:
 
 def _words(text: str) -> list[str]:
     return text.split()
-
-
-def _snippet(before: str, after: str, limit: int = 160) -> str:
-    """What changed, as `−old +new` word runs (the whole paragraph is in the received file)."""
-    old, new = _words(before), _words(after)
-    pieces = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
-        if tag in ("replace", "delete"):
-            pieces.append("\u2212\u201c" + " ".join(old[i1:i2]) + "\u201d")
-        if tag in ("replace", "insert"):
-            pieces.append("+\u201c" + " ".join(new[j1:j2]) + "\u201d")
-    text = " ".join(pieces) or "(formatting only)"
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def _removed_and_added(before: str, after: str) -> tuple[str, str]:
@@ -157,8 +127,35 @@ class Triage:
         """The suggested response `key` of rules/triage.yaml, filled with `values`."""
         return self.rules.responses[key].format(**values)
 
-    def classify(self, change: Change) -> tuple[Class, str, str]:
-        """The class of a tracked change, the reason for it and the suggested response."""
+    def classify(self, change: Change) -> tuple[Class, str, str, str | None]:
+        """The change's class, the reason, the suggested response and the fallback that answers it."""
+        klass, reason, response = self._classify(change)
+        clause = self.clauses.get(change.place)
+        fallback = None
+        if clause is not None and change.kind not in ("formatting", "paragraph-mark", "untracked"):
+            fallback = suggest_fallback(
+                clause, plain_quotes(change.before), plain_quotes(change.after), self._term_forms(clause)
+            )
+        generic = ("change to commercial terms", "substantive wording change")
+        if fallback is not None and klass == "negotiable" and reason in generic:
+            reason = "change to a clause with approved fallback wording"
+            response = self.respond("fallback", fallback=fallback.id, use_when=fallback.use_when)
+        return klass, reason, response, fallback.id if fallback else None
+
+    def _term_forms(self, clause: Clause) -> dict[str, list[str]]:
+        """How each deal term a fallback of the clause declares prints in the text ("12", "twelve (12)")."""
+        forms: dict[str, list[str]] = {}
+        for fallback in clause.meta.fallbacks:
+            for entry in fallback.addresses:
+                if entry.startswith("terms.") and entry not in forms:
+                    value = term_value(self.deal.terms, entry.removeprefix("terms."))
+                    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+                        forms[entry] = [as_text(value), f"{as_text(value)}%", spelled(value)]
+                    elif isinstance(value, str):
+                        forms[entry] = [value]
+        return forms
+
+    def _classify(self, change: Change) -> tuple[Class, str, str]:
         change = replace(change, before=plain_quotes(change.before), after=plain_quotes(change.after))
         removed, added = _removed_and_added(change.before, change.after)
         clause = self.clauses.get(change.place)
@@ -201,14 +198,6 @@ class Triage:
         if change.kind == "move":
             direction = "out of" if change.before else "into"
             return "negotiable", f"paragraph moved {direction} this clause", self.respond("negotiable")
-        if clause is not None and clause.meta.fallbacks:
-            fallback = clause.meta.fallbacks[0]
-            reason = "change to a clause with approved fallback wording"
-            return (
-                "negotiable",
-                reason,
-                self.respond("fallback", fallback=fallback.id, use_when=fallback.use_when),
-            )
         if change.place in self.commercial:
             return "negotiable", "change to commercial terms", self.respond("negotiable")
         return "negotiable", "substantive wording change", self.respond("negotiable")
@@ -272,6 +261,72 @@ def _stealth_edits(ours: dict[str, object], theirs: dict[str, object], anchors: 
     return found
 
 
+def _document_order(markdown: str) -> dict[str, int]:
+    order = {cid: index for index, cid in enumerate(clause_sections(markdown))}
+    return {"": -2, COVER_BOOKMARK: -1, **order, SIGNATURE_BOOKMARK: len(order)}
+
+
+def triage_items(
+    library: Library, deal: Deal, package: Package, our_docx: bytes, our_markdown: str
+) -> list[TriageItem]:
+    """Every change in their file, classified and numbered 1, 2, 3 ... in document order.
+
+    The numbers depend only on the two files, so `accept` finds the same change under the same number.
+    """
+    import lxml.etree as etree
+
+    from assembler.word.package import read_parts
+
+    titles = _place_titles(our_markdown)
+    anchors = set(titles) - {""}
+    our_parts = {
+        name: etree.fromstring(content, hardened_parser())
+        for name, content in read_parts(our_docx).items()
+        if PARTS.fullmatch(name)
+    }
+    triage = Triage(library, deal, {cid: library.clauses[cid] for cid in titles if cid in library.clauses})
+    found: list[Change] = []
+    for part, root in sorted(package.xml.items()):
+        found += changes(root, part, anchors)
+    found += _stealth_edits(our_parts, package.xml, anchors)
+    found += unseen_changes(our_parts, package.xml, anchors, styles_part(our_docx), package.styles)
+    order = _document_order(our_markdown)
+    found.sort(key=lambda c: (c.part != "word/document.xml", c.part, order.get(c.place, len(order))))
+    items: list[TriageItem] = []
+    for number, change in enumerate(found, start=1):
+        suggestion = None
+        if change.kind == "untracked":
+            klass: Class = "critical"
+            reason = "untracked edit (the text differs from what we sent with no tracked change)"
+            response = triage.respond("stealth")
+        elif change.kind in UNSEEN_REASONS:  # hidden text, field results: the reader does not see them
+            klass, reason, response = "critical", UNSEEN_REASONS[change.kind], triage.respond("stealth")
+        else:
+            klass, reason, response, suggestion = triage.classify(change)
+        claimed = ", ".join(change.authors) + (
+            " on " + ", ".join(change.dates) if change.dates != ("-",) else ""
+        )
+        where = titles.get(change.place, change.place)
+        if change.part != "word/document.xml":
+            where += f" ({change.part.removeprefix('word/').removesuffix('.xml')})"
+        items.append(
+            TriageItem(
+                where,
+                change.place,
+                change.kind,
+                change.before,
+                change.after,
+                klass,
+                reason,
+                response,
+                claimed,
+                number,
+                suggestion,
+            )
+        )
+    return items
+
+
 def ingest(
     workspace: Workspace,
     deal_id: str,
@@ -308,58 +363,12 @@ def ingest(
     our_markdown = (repo.read_blob(sent.commit, document_path(deal_id, document_id, "md")) or b"").decode(
         "utf-8"
     )
-    titles = _place_titles(our_markdown)
-    anchors = set(titles) - {""}
     identical = data == our_docx
 
-    items: list[TriageItem] = []
-    if not identical:
-        import lxml.etree as etree
-
-        from assembler.word.package import read_parts
-
-        our_parts = {
-            name: etree.fromstring(content, hardened_parser())
-            for name, content in read_parts(our_docx).items()
-            if PARTS.fullmatch(name)
-        }
-        triage = Triage(
-            library, deal, {cid: library.clauses[cid] for cid in titles if cid in library.clauses}
-        )
-        found: list[Change] = []
-        for part, root in sorted(package.xml.items()):
-            found += changes(root, part, anchors)
-        found += _stealth_edits(our_parts, package.xml, anchors)
-        found += unseen_changes(our_parts, package.xml, anchors, styles_part(our_docx), package.styles)
-        for change in found:
-            if change.kind == "untracked":
-                klass: Class = "critical"
-                reason = "untracked edit (the text differs from what we sent with no tracked change)"
-                response = triage.respond("stealth")
-            elif change.kind in UNSEEN_REASONS:  # hidden text, field results: the reader does not see them
-                klass, reason, response = "critical", UNSEEN_REASONS[change.kind], triage.respond("stealth")
-            else:
-                klass, reason, response = triage.classify(change)
-            claimed = ", ".join(change.authors) + (
-                " on " + ", ".join(change.dates) if change.dates != ("-",) else ""
-            )
-            where = titles.get(change.place, change.place)
-            if change.part != "word/document.xml":
-                where += f" ({change.part.removeprefix('word/').removesuffix('.xml')})"
-            items.append(
-                TriageItem(
-                    where,
-                    change.place,
-                    change.kind,
-                    change.before,
-                    change.after,
-                    klass,
-                    reason,
-                    response,
-                    claimed,
-                )
-            )
-        items.sort(key=lambda i: CLASS_ORDER[i.klass])
+    items = [] if identical else triage_items(library, deal, package, our_docx, our_markdown)
+    places = _place_titles(our_markdown)
+    comments = received_comments(package, set(places) - {""})
+    items.sort(key=lambda i: CLASS_ORDER[i.klass])
 
     triage_dir = workspace.deal_dir(deal_id) / "triage"
     stem = f"{document_id}.r{sent.number}-counterparty"
@@ -367,7 +376,16 @@ def ingest(
     sender = received_from or _claimed_authors(items) or "unknown"
     sha = hashlib.sha256(data).hexdigest()
     report = triage_markdown(
-        library.document(document_id).title, deal_id, sent.number, label, sender, sha, items, identical
+        library.document(document_id).title,
+        deal_id,
+        sent.number,
+        label,
+        sender,
+        sha,
+        items,
+        identical,
+        comments,
+        places,
     )
     files = {
         workspace.relative(received_path): data,
@@ -380,7 +398,7 @@ def ingest(
         message = commit_message(
             f"{deal_id}: counterparty redline of {library.document(document_id).title} round {sent.number} "
             "triaged",
-            [_summary(items, identical)],
+            [summary(items, identical)],
             {
                 "Deal": deal_id,
                 "Document": document_id,
@@ -397,7 +415,16 @@ def ingest(
             {workspace.root / path: content for path, content in files.items()}, root=workspace.root
         )
     return IngestResult(
-        deal_id, document_id, sent.number, items, report_path, received_path, commit_sha, identical
+        deal_id,
+        document_id,
+        sent.number,
+        items,
+        report_path,
+        received_path,
+        commit_sha,
+        identical,
+        comments,
+        places,
     )
 
 
@@ -413,61 +440,9 @@ def _claimed_authors(items: list[TriageItem]) -> str:
     return ", ".join(names)
 
 
-def _summary(items: list[TriageItem], identical: bool) -> str:
-    if identical:
-        return "No changes: the file is byte-identical to the round we sent."
-    if not items:
-        return "No changes found."
-    counts = {k: sum(1 for i in items if i.klass == k) for k in CLASS_ORDER}
-    return (
-        f"{len(items)} change(s): {counts['critical']} critical, {counts['negotiable']} negotiable, "
-        f"{counts['acceptable']} acceptable."
-    )
-
-
-def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
-
-
-def triage_markdown(
-    title: str,
-    deal_id: str,
-    round_number: int,
-    label: str,
-    sender: str,
-    sha: str,
-    items: list[TriageItem],
-    identical: bool,
-) -> str:
-    """The triage report in Markdown for a document returned by the counterparty."""
-    lines = [
-        f"# Triage: {title}, round {round_number} as returned by the counterparty",
-        "",
-        f"- Deal: {deal_id}",
-        f"- Received file: {_cell(label)} (sha256 {sha})",
-        f"- Received from: {_cell(sender)}",
-        f"- {_summary(items, identical)}",
-        "",
-        "Authors and dates are as the file claims them; they are not verified.",
-        "",
-    ]
-    if items:
-        lines += [
-            "| Clause | Change | Class | Reason | Suggested response | Claimed by |",
-            "|---|---|---|---|---|---|",
-        ]
-        for item in items:
-            change = f"{item.kind}: {_snippet(item.before, item.after)}"
-            lines.append(
-                f"| {_cell(item.place)} | {_cell(change)} | {item.klass} | {_cell(item.reason)} | "
-                f"{_cell(item.response)} | {_cell(item.claimed)} |"
-            )
-    return "\n".join(lines) + "\n"
-
-
 def summary_lines(result: IngestResult) -> list[str]:
     """The lines the CLI prints for an ingest: the summary, then every critical change."""
-    lines = [_summary(result.items, result.identical)]
+    lines = [summary(result.items, result.identical)]
     for item in result.items:
         if item.klass == "critical":
             lines.append(f"  critical: {item.place}: {item.reason}")

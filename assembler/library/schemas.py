@@ -19,6 +19,9 @@ class Fallback(Strict):
     id: ClauseId
     use_when: str
     text: str
+    # The deal terms (`terms.<path>`) and topics (lowercase words) this wording answers: triage suggests the
+    # fallback whose declaration matches a received change.
+    addresses: list[str] = []
 
 
 class ClauseMeta(Strict):
@@ -68,6 +71,9 @@ class ChecklistItem(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z]+\.[a-z0-9-]+$")]
     group: str
     text: str
+    # A case-insensitive regex that the wording of a clause covering the item contains: a per-deal wording
+    # that no longer matches it has dropped the provision.
+    evidence: str | None = None
 
 
 class Checklist(Strict):

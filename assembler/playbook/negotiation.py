@@ -14,6 +14,7 @@ from typing import Any
 
 from assembler.assembly.assemble import AssembledDocument
 from assembler.assembly.markdown import as_text, money
+from assembler.assembly.wording import wording_changes
 from assembler.deals.contract import Deal, deal_changes
 from assembler.errors import BadInputError
 from assembler.library.loader import Library
@@ -81,6 +82,12 @@ def concession_ledger(deal: Deal, library: Library, history: list[tuple[str, str
             ranked = term in scales or term.split(".")[-1] in scales  # a move along a word scale has no size
             toward = "-" if delta is None else move_favours(term, delta, deal, library)
             ledger.append(Concession(old_label, new_label, term, old, new, None if ranked else delta, toward))
+        for path, old, new in wording_changes(old_text, new_text):  # wording moves next to term moves
+            ledger.append(
+                Concession(
+                    old_label, new_label, path, old or "library text", new or "library text", None, "-"
+                )
+            )
     return ledger
 
 

@@ -118,10 +118,15 @@ def round_message(
     docx: bytes,
     changes: list[str],
     planned_from: dt.date | None = None,
+    wording: list[tuple[str, str]] | None = None,
 ) -> str:
-    """A round's commit message: what changed since the previous round, then the round's trailers
-    (`Planned-From:` when its printed milestone dates were re-planned from that build date)."""
+    """A round's commit message: what changed since the previous round, the deal wording in the round
+    (`wording`: clause id and description), then the round's trailers (`Planned-From:` when its printed
+    milestone dates were re-planned from that build date)."""
     body = ["Changed since the previous round:", *(f"- {c}" for c in changes)] if changes else []
+    if wording:
+        body += [""] if body else []
+        body += ["Deal wording in this round:", *(f"- {cid}: {text}" for cid, text in wording)]
     return commit_message(
         f"{deal_id}: {document_title}, round {number}",
         body,

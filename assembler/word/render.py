@@ -17,6 +17,7 @@ from importlib import resources
 from typing import Any
 
 from assembler.assembly.assemble import AssembledDocument, assemble
+from assembler.assembly.wording import deal_overrides
 from assembler.deals.contract import Deal
 from assembler.deals.layout import Workspace
 from assembler.errors import LibraryError
@@ -139,5 +140,6 @@ def render_document(
     `today` (the build date) keeps the milestone dates a preliminary document prints out of the past."""
     opened = open_document(workspace, deal_id, document_id)
     library, deal = opened.library, opened.deal
-    assembled = assemble(deal, deal_id, library, opened.document_id, today)
+    overrides = deal_overrides(workspace, deal_id, deal, library)
+    assembled = assemble(deal, deal_id, library, opened.document_id, today, overrides)
     return RenderedDocument(deal, opened.deal_yaml, library, assembled)
