@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from assembler.cli_library import library
-from assembler.cli_wording import accept, adopt, print_triage, wording
+from assembler.cli_wording import accept, adopt, ingest, wording
 from assembler.deals.layout import Workspace
 from assembler.errors import InternalError
 
@@ -375,33 +375,6 @@ def status(today: dt.datetime | None) -> None:
 
 @cli.command()
 @click.argument("deal")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--round", "round_number", type=int, help="The round we sent (default: the latest).")
-@click.option("--document", "document_id", help="The document (default: the deal's stage).")
-@click.option("--from", "received_from", help="Who sent the file (recorded in the Received-From trailer).")
-def ingest(
-    deal: str, file: Path, round_number: int | None, document_id: str | None, received_from: str | None
-) -> None:
-    """Triage a counterparty's returned .docx against the round we sent, and commit it with the report."""
-    # lazy: the command's own modules load only when it runs, so start-up and --help stay fast
-    from assembler.intake.triage import ingest as ingest_file
-    from assembler.intake.triage import summary_lines
-
-    workspace = _workspace()
-    result = ingest_file(
-        workspace, deal, file, round_number=round_number, document_id=document_id, received_from=received_from
-    )
-    for line in summary_lines(result):
-        click.echo(line)
-    print_triage(result)
-    click.echo(
-        f"Report {workspace.relative(result.report_path)}; "
-        f"received file {workspace.relative(result.received_path)}"
-    )
-
-
-@cli.command()
-@click.argument("deal")
 @click.option(
     "--signed-on",
     required=True,
@@ -495,7 +468,7 @@ def house_style() -> None:
 
 
 cli.add_command(library)
-for _command in (accept, adopt, wording):
+for _command in (ingest, accept, adopt, wording):
     cli.add_command(_command)
 
 

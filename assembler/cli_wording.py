@@ -1,9 +1,10 @@
-"""`assembler accept / adopt / wording`: the deal's own wording, and the ingest tables that number the
-changes they take. Registered on the main command group in cli.py."""
+"""`assembler ingest / accept / adopt / wording`: the counterparty's returned draft, numbered, and the deal's own
+wording made from it. Registered on the main command group in cli.py."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import click
@@ -126,3 +127,30 @@ def wording(deal: str) -> None:
             *(escape(v) for v in (s.clause_id, s.wording, s.source, s.agreed, str(s.version), s.state))
         )
     Console(width=200, soft_wrap=False).print(table)
+
+
+@click.command()
+@click.argument("deal")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--round", "round_number", type=int, help="The round we sent (default: the latest).")
+@click.option("--document", "document_id", help="The document (default: the deal's stage).")
+@click.option("--from", "received_from", help="Who sent the file (recorded in the Received-From trailer).")
+def ingest(
+    deal: str, file: Path, round_number: int | None, document_id: str | None, received_from: str | None
+) -> None:
+    """Triage a counterparty's returned .docx against the round we sent, and commit it with the report."""
+    # lazy: the command's own modules load only when it runs, so start-up and --help stay fast
+    from assembler.intake.triage import ingest as ingest_file
+    from assembler.intake.triage import summary_lines
+
+    workspace = _workspace()
+    result = ingest_file(
+        workspace, deal, file, round_number=round_number, document_id=document_id, received_from=received_from
+    )
+    for line in summary_lines(result):
+        click.echo(line)
+    print_triage(result)
+    click.echo(
+        f"Report {workspace.relative(result.report_path)}; "
+        f"received file {workspace.relative(result.received_path)}"
+    )
