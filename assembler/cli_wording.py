@@ -1,4 +1,4 @@
-"""`assembler ingest / accept / adopt / wording`: the counterparty's returned draft, numbered, and the deal's own
+"""`assembler ingest / accept / adopt / wording`: their returned draft, numbered, and the deal's own
 wording made from it. Registered on the main command group in cli.py."""
 
 from __future__ import annotations
