@@ -10,10 +10,10 @@ STAMP := $(VENV)/.installed
 # A value given on the command line or in the environment is a recursively expanded variable: make would run a
 # `$(shell ...)` in it when exporting. Each is redefined, unexpanded, as a simple variable, so it reaches the
 # shell as the literal text typed.
-$(foreach v,DEAL DOC FROM TO,$(if $(filter command line environment override,$(origin $v)),$(eval override $v := $$(value $v))))
-export DEAL DOC FROM TO
+$(foreach v,DEAL DOC FROM TO TODAY,$(if $(filter command line environment override,$(origin $v)),$(eval override $v := $$(value $v))))
+export DEAL DOC FROM TO TODAY
 
-.PHONY: textconv-config agreement redline validate test lint format bench schema house-style clean-venv
+.PHONY: textconv-config agreement redline validate test lint format bench schema house-style site clean-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,9 @@ bench: $(STAMP)  ## time a new round with redline against the raw pandoc/docxtpl
 
 schema: $(STAMP)  ## regenerate schemas/*.json from the pydantic models
 	$(BIN)/assembler schema
+
+site: $(STAMP)  ## the portfolio as a static web site in site/ (open site/index.html; TODAY= pins the clock)
+	$(BIN)/assembler site $${TODAY:+--today "$$TODAY"}
 
 house-style: $(STAMP)  ## regenerate clause_library/templates/*.docx from assembler/house_style.py
 	$(BIN)/assembler house-style

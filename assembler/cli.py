@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from assembler.cli_library import library
+from assembler.cli_portfolio import calendar, site
 from assembler.cli_wording import accept, adopt, ingest, wording
 from assembler.deals.layout import Workspace
 from assembler.errors import InternalError
@@ -327,6 +328,7 @@ def status(today: dt.datetime | None) -> None:
 
     from assembler.playbook.negotiation import today_from
     from assembler.signature.after import open_items_text
+    from assembler.signature.obligations import open_obligations
     from assembler.status import status_rows
 
     day = today_from(today.date() if today else None)
@@ -366,6 +368,12 @@ def status(today: dt.datetime | None) -> None:
             )
         )
     Console(width=200, soft_wrap=False).print(table)
+    obligations = [(row.deal_id, o) for row in rows for o in open_obligations(row.obligations or [], day)]
+    if obligations:
+        listed = _table(("Deal", "Due", "Obligation", "State"), title="Obligations of executed deals")
+        for deal_id, o in obligations:
+            listed.add_row(deal_id, o.due.isoformat(), o.title, o.state(day))
+        Console(width=200, soft_wrap=False).print(listed)
     broken = [row for row in rows if row.error is not None]
     if broken:
         from assembler.errors import DealError
@@ -468,6 +476,8 @@ def house_style() -> None:
 
 
 cli.add_command(library)
+cli.add_command(site)
+cli.add_command(calendar)
 for _command in (ingest, accept, adopt, wording):
     cli.add_command(_command)
 

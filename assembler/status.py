@@ -15,7 +15,9 @@ from assembler.errors import AssemblerError
 from assembler.playbook.findings import (
     MilestoneState,
 )
+from assembler.playbook.negotiation import DealState
 from assembler.signature.after import AfterSignatureItem, after_signature
+from assembler.signature.obligations import Obligation, deal_obligations
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class StatusRow:
     after_signature: list[AfterSignatureItem] | None = None  # None: the stage document is not executed
     target_days: int = 60  # the deal's T in "day N of T"
     error: str | None = None
+    obligations: list[Obligation] | None = None  # None: the stage document is not executed
+    signed_on: dt.date | None = None
 
 
 def status_rows(workspace: Workspace, today: dt.date | None = None) -> list[StatusRow]:
@@ -40,19 +44,19 @@ def status_rows(workspace: Workspace, today: dt.date | None = None) -> list[Stat
     rows = []
     for deal_id in workspace.deal_ids():
         try:
-            rows.append(_row(workspace, deal_id, today))
+            rows.append(status_row(workspace, deal_state(workspace, deal_id, today=today)))
         except AssemblerError as exc:
             message = " ".join(str(exc.message).split("\n"))
             rows.append(StatusRow(deal_id, "-", "-", "-", None, 0, None, 0, error=message))
     return rows
 
 
-def _row(workspace: Workspace, deal_id: str, today: dt.date | None) -> StatusRow:
-    state = deal_state(workspace, deal_id, today=today)
+def status_row(workspace: Workspace, state: DealState) -> StatusRow:
+    """One deal's row, from the state `check` builds (the site builds its rows with it too)."""
     upcoming = next((m for m in state.plan if m.state not in ("done", "n/a")), None)
-    executed = after_signature(workspace, deal_id, state.deal)
+    executed = after_signature(workspace, state.deal_id, state.deal)
     return StatusRow(
-        deal_id,
+        state.deal_id,
         state.deal.partner.name,
         state.deal.model,
         "executed" if executed else state.deal.stage,
@@ -62,4 +66,6 @@ def _row(workspace: Workspace, deal_id: str, today: dt.date | None) -> StatusRow
         sum(1 for f in state.findings if f.severity == "blocking"),
         executed.items if executed else None,
         target_days=state.target_days,
+        obligations=deal_obligations(workspace, state.deal_id, state.deal, executed) if executed else None,
+        signed_on=executed.execution.signed_on if executed else None,
     )

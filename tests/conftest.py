@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import itertools
 import os
@@ -279,3 +280,31 @@ def one_error(result: Bounded, pattern: str, code: int = 2) -> None:
     assert lines and all(line.startswith("Error: ") for line in lines), result.stderr
     assert re.search(pattern, result.stderr), result.stderr
     assert "Traceback" not in result.stderr
+
+
+ACME_SIGNED_ON = "2026-11-20"
+ACME_PRE_SIGNATURE = {
+    "legal-review": "Dana Legal",
+    "finance-validation": "Priya Natarajan",
+    "cpo-approval": "Jordan Ellis",
+    "redlines-resolved": "Dana Legal",
+    "governing-law": "Dana Legal",
+    "signatory-authority": "Dana Legal",
+    "docusign-routing": "Alex Ops",
+}
+
+
+def sign_acme(workspace: Workspace) -> None:
+    """Round 1 of acme's co-sell agreement built, its pre-signature checklist confirmed, and signed on
+    2026-11-20 (an executed deal for the commands that read one)."""
+    assert run_cli(workspace, "build", "acme").exit_code == 0
+    changes: dict[str, object] = {"signature.pam": "Sam Rivera"}
+    for index, (item, who) in enumerate(ACME_PRE_SIGNATURE.items()):
+        changes[f"signature.pre_signature.{index}"] = {
+            "item": item,
+            "confirmed_by": who,
+            "date": dt.date(2026, 11, 19),
+        }
+    set_deal(workspace, "acme", changes)
+    result = run_cli(workspace, "sign", "acme", "--signed-on", ACME_SIGNED_ON)
+    assert result.exit_code == 0, result.stderr
