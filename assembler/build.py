@@ -42,6 +42,7 @@ from assembler.rounds.round import (
     tag_message,
 )
 from assembler.rounds.sequence import record, writing
+from assembler.signature.amendment import is_amendment, render_amendment
 from assembler.word.libreoffice import docx_to_pdf
 from assembler.word.render import RenderedDocument, render_document
 
@@ -94,11 +95,15 @@ def build(
     # Validation, assembly and pandoc come first: bad input is reported before any git check, and the
     # writer lock is held only for comparing, redlining and committing.
     today = today_from(None)  # the build date: a late plan's printed dates are re-planned from it
-    rendered = render_document(workspace, deal_id, document_id, today)
+    rendered = (
+        render_amendment(workspace, deal_id, document_id)
+        if is_amendment(document_id)
+        else render_document(workspace, deal_id, document_id, today)
+    )
     planned_from = today if slip_days(rendered.deal, rendered.library, today) else None
     progress = _progress(workspace, deal_id, rendered.library) if commit else None
-    findings = evaluate(rendered.deal, rendered.library, rendered.assembled, progress=progress)
-    findings += wording_findings(rendered.deal, rendered.library, rendered.assembled)
+    findings = evaluate(rendered.deal, rendered.library, rendered.checked, progress=progress)
+    findings += wording_findings(rendered.deal, rendered.library, rendered.checked)
     blockers = blocking(findings)
     if commit and blockers:
         raise AssemblerError(
@@ -121,7 +126,7 @@ def build(
     first_round = (
         []
         if result.round_number > 1 or result.status == "up to date"
-        else finance_findings(rendered.deal, rendered.library, rendered.assembled, first_round=True)
+        else finance_findings(rendered.deal, rendered.library, rendered.checked, first_round=True)
     )
     return replace(result, findings=findings + first_round)
 
@@ -253,7 +258,8 @@ def _build_round(
         document_path(deal_id, document_id): docx,
         document_path(deal_id, document_id, "md"): markdown,
         DealLayout(deal_id).deal_yaml: deal_yaml,
-        **wording_files(workspace, deal_id, assembled.overrides()),
+        **wording_files(workspace, deal_id, [*assembled.overrides(), *rendered.checked.overrides()]),
+        **rendered.companions,
     }
     changes: list[ClauseChange] = []
     term_changes: list[str] = []

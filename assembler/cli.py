@@ -249,7 +249,7 @@ def history(deal: str) -> None:
         table.add_row(
             *_cells(
                 item.number,
-                item.document_id,
+                f"{entry.amends} \u203a {item.document_id}" if entry.amends else item.document_id,
                 entry.date,
                 entry.author,
                 item.commit[:12],
@@ -384,20 +384,70 @@ def status(today: dt.datetime | None) -> None:
 @cli.command()
 @click.argument("deal")
 @click.option(
+    "--prepare", is_flag=True, help="Commit the execution version (DOCX, PDF) and DocuSign envelope."
+)
+@click.option(
+    "--send", is_flag=True, help="Send the prepared envelope with DocuSign (DOCUSIGN_* credentials)."
+)
+@click.option(
     "--signed-on",
-    required=True,
     type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="The date both parties signed (YYYY-MM-DD).",
+    help="Record the signature: the date both parties signed (YYYY-MM-DD).",
+)
+@click.option(
+    "--signed-copy",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --signed-on: the signed PDF (e.g. DocuSign's completed document) to store.",
 )
 @click.option("--document", "document_id", help="The document signed (default: the deal's stage).")
-def sign(deal: str, signed_on: dt.datetime, document_id: str | None) -> None:
-    """Record DEAL's signature: the signed round committed as executed, the post-signature checklist and the
-    internal announcement. Refuses while a pre-signature item, a blocking finding or a signatory is open."""
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="The clock's today (default: now).")
+def sign(
+    deal: str,
+    prepare: bool,
+    send: bool,
+    signed_on: dt.datetime | None,
+    signed_copy: Path | None,
+    document_id: str | None,
+    today: dt.datetime | None,
+) -> None:
+    """Prepare DEAL's execution version and envelope (--prepare), send it (--send), or record the signature
+    (--signed-on): the execution version committed as executed, the signed copy, the post-signature checklist
+    and the internal announcement. Refuses while a pre-signature item, a blocking finding or a signatory is
+    open."""
+    if [prepare, send, signed_on is not None].count(True) != 1:
+        raise click.UsageError("give exactly one of --prepare, --send or --signed-on DATE")
+    if signed_copy is not None and signed_on is None:
+        raise click.UsageError("--signed-copy goes with --signed-on DATE")
     # lazy: the command's own modules load only when it runs, so start-up and --help stay fast
+    if prepare:
+        from assembler.signature.execution import prepare as prepare_document
+
+        prepared = prepare_document(_workspace(), deal, document_id)
+        click.echo(
+            f"Execution version of {prepared.document_id} round {prepared.round_number}: {prepared.status}"
+            + (f", committed ({prepared.commit[:12]})" if prepared.commit else "")
+        )
+        for path in prepared.files:
+            click.echo(f"Wrote {path}")
+        return
+    if send:
+        from assembler.signature.envelope import send as send_envelope
+
+        click.echo(f"Sent DocuSign envelope {send_envelope(_workspace(), deal, document_id)}")
+        return
+    from assembler.rounds.executed import executed_path
     from assembler.signature.gate import sign as sign_document
 
-    result = sign_document(_workspace(), deal, signed_on.date(), document_id)
-    executed, *companions = result.files
+    assert signed_on is not None
+    result = sign_document(
+        _workspace(),
+        deal,
+        signed_on.date(),
+        document_id,
+        signed_copy=signed_copy,
+        today=today.date() if today else None,
+    )
+    executed = executed_path(result.deal_id, result.document_id)
     click.echo(
         f"Executed {executed}: round {result.round_number}, signed on {result.signed_on.isoformat()}, "
         f"committed ({result.commit[:12]}), tagged {result.tag}"
@@ -406,8 +456,9 @@ def sign(deal: str, signed_on: dt.datetime, document_id: str | None) -> None:
     click.echo(
         f"Post-signature: {len(result.items)} item(s) due by {due}; first QBR {result.first_qbr.isoformat()}"
     )
-    for path in companions:
-        click.echo(f"Wrote {path}")
+    for path in result.files:
+        if path != executed:
+            click.echo(f"Wrote {path}")
 
 
 @cli.command()

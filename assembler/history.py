@@ -26,6 +26,16 @@ class HistoryEntry:
     date: str
     author: str
     term_changes: list[tuple[str, object, object]]
+    amends: str | None = None  # an amendment's round: the agreement it amends
+
+
+def _amended(document_id: str, earlier: list[Round]) -> str | None:
+    """The agreement an amendment belongs to: the last other document before it (amendments follow it)."""
+    if not document_id.startswith("amendment-"):
+        return None
+    return next(
+        (r.document_id for r in reversed(earlier) if not r.document_id.startswith("amendment-")), None
+    )
 
 
 def deal_history(workspace: Workspace, deal_id: str) -> list[HistoryEntry]:
@@ -34,7 +44,8 @@ def deal_history(workspace: Workspace, deal_id: str) -> list[HistoryEntry]:
     repo = Repository(workspace.root)
     entries = []
     previous_yaml: str | None = None
-    for item in rounds(repo, deal_id):
+    found = rounds(repo, deal_id)
+    for index, item in enumerate(found):
         info = repo.commit_info(item.commit)
         deal_yaml = repo.committed(item.commit, DealLayout(deal_id).deal_yaml).decode("utf-8")
         changes = (
@@ -43,7 +54,9 @@ def deal_history(workspace: Workspace, deal_id: str) -> list[HistoryEntry]:
             if previous_yaml is not None
             else []
         )
-        entries.append(HistoryEntry(item, info.date, info.author, changes))
+        entries.append(
+            HistoryEntry(item, info.date, info.author, changes, _amended(item.document_id, found[:index]))
+        )
         previous_yaml = deal_yaml
     return entries
 

@@ -27,6 +27,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from assembler.assembly.markdown import money, pct
 from assembler.cli import cli
 from assembler.deals.layout import Workspace
+from assembler.library.checklists import pre_signature_checklist
 from assembler.library.loader import Library
 from assembler.library.validate import load_valid_deal
 
@@ -308,3 +309,23 @@ def sign_acme(workspace: Workspace) -> None:
     set_deal(workspace, "acme", changes)
     result = run_cli(workspace, "sign", "acme", "--signed-on", ACME_SIGNED_ON)
     assert result.exit_code == 0, result.stderr
+def ready_to_sign(ws: Workspace) -> None:
+    """Confirm every pre-signature item of acme's deal (clause_library/checklists/pre-signature.yaml)."""
+    items = [i.id for i in pre_signature_checklist(LIBRARY).items if i.satisfied_by != "sign"]
+    changes: dict[str, object] = {}
+    for index, item in enumerate(items):
+        changes |= {
+            f"signature.pre_signature.{index}.item": item,
+            f"signature.pre_signature.{index}.confirmed_by": "Dana Legal",
+            f"signature.pre_signature.{index}.date": dt.date(2026, 11, 19),
+        }
+    set_deal(ws, "acme", changes)
+
+
+def round_docx(ws: Workspace, number: int = 1) -> bytes:
+    return subprocess.run(
+        ["git", "show", f"acme/co-sell-agreement/r{number}:agreements/acme/co-sell-agreement.docx"],
+        cwd=ws.root,
+        check=True,
+        capture_output=True,
+    ).stdout

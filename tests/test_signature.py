@@ -138,38 +138,43 @@ def test_a_complete_sign_commits_the_executed_round_tag_and_record(repo_workspac
     result = sign(ws)
     assert result.exit_code == 0, result.stderr
     commit = git(ws, "rev-parse", "HEAD").strip()
+    companions = ("execution.json", "post-signature.md", "announcement.md", "announcement.eml")
     assert result.stdout == (
-        f"Executed {EXECUTED}.docx: round 1, signed on 2026-11-20, committed ({commit[:12]}), tagged {TAG}\n"
+        f"Executed {EXECUTED}.execution.docx: round 1, signed on 2026-11-20, committed ({commit[:12]}), "
+        f"tagged {TAG}\n"
         "Post-signature: 7 item(s) due by 2026-11-22; first QBR 2027-02-18\n"
-        f"Wrote {EXECUTED}.execution.json\n"
-        f"Wrote {EXECUTED}.post-signature.md\n"
-        f"Wrote {EXECUTED}.announcement.md\n"
-        f"Wrote {EXECUTED}.announcement.eml\n"
+        f"Wrote {EXECUTED}.execution.pdf\n"
+        + "".join(f"Wrote {EXECUTED}.{suffix}\n" for suffix in companions)
+        + f"Wrote {DEAL}\n"
     )
     assert git(ws, "tag").split() == ["acme/co-sell-agreement/executed", "acme/co-sell-agreement/r1"]
     assert git(ws, "cat-file", "-t", TAG) == "tag\n"  # annotated
     assert git(ws, "rev-parse", f"{TAG}^{{commit}}").strip() == commit
+    # Without `sign --prepare` first, the execution version is made and committed with the signature.
     assert git(ws, "show", "--name-only", "--format=", "HEAD").split() == sorted(
-        f"{EXECUTED}.{suffix}"
-        for suffix in ("docx", "execution.json", "post-signature.md", "announcement.md", "announcement.eml")
+        [DEAL, *(f"{EXECUTED}.{suffix}" for suffix in ("execution.docx", "execution.pdf", *companions))]
     )
     message = git(ws, "log", "-1", "--format=%B")
     docx_sha = hashlib.sha256(round_docx(ws)).hexdigest()
+    executed = (ws.root / f"{EXECUTED}.execution.docx").read_bytes()
+    executed_sha = hashlib.sha256(executed).hexdigest()
+    pdf_sha = hashlib.sha256((ws.root / f"{EXECUTED}.execution.pdf").read_bytes()).hexdigest()
     assert message.startswith("acme: Co-Sell Agreement executed, round 1, signed on 2026-11-20\n")
     for trailer in (
         "Deal: acme",
         "Document: co-sell-agreement",
         "Round: 1",
         "Executed-On: 2026-11-20",
-        f"Docx-SHA256: {docx_sha}",
+        f"Docx-SHA256: {executed_sha}",
+        f"Round-Commit: {round_commit}",
+        f"Round-Docx-SHA256: {docx_sha}",
+        f"Execution-PDF-SHA256: {pdf_sha}",
     ):
         assert f"\n{trailer}\n" in message
 
-    # The executed file is the round's exact bytes, on disk and in the commit.
-    executed = (ws.root / f"{EXECUTED}.docx").read_bytes()
-    assert executed == round_docx(ws)
+    # The executed file is the execution version of the round, on disk and in the commit.
     committed = subprocess.run(
-        ["git", "show", f"{TAG}:{EXECUTED}.docx"], cwd=ws.root, check=True, capture_output=True
+        ["git", "show", f"{TAG}:{EXECUTED}.execution.docx"], cwd=ws.root, check=True, capture_output=True
     ).stdout
     assert committed == executed
 
@@ -180,18 +185,21 @@ def test_a_complete_sign_commits_the_executed_round_tag_and_record(repo_workspac
     assert record["deal"] == "acme" and record["document"] == "co-sell-agreement"
     assert record["round"] == 1
     assert record["commit"] == round_commit
-    assert record["sha256"] == docx_sha
+    assert record["round_sha256"] == docx_sha
+    assert record["sha256"] == executed_sha and record["pdf_sha256"] == pdf_sha
     assert record["signed_on"] == "2026-11-20"
     assert record["signatories"] == {
         "company": {
             "party": "Northwind Software, Inc.",
             "name": "Jordan Ellis",
             "title": "Chief Partner Officer",
+            "email": "jordan.ellis@northwind.example",
         },
         "partner": {
             "party": "Acme Cloud Partners, Inc.",
             "name": "Dana Whitfield",
             "title": "VP of Alliances",
+            "email": "dana.whitfield@acme.example",
         },
     }
     assert record["approvals"][0] == {
@@ -210,13 +218,13 @@ def test_a_complete_sign_commits_the_executed_round_tag_and_record(repo_workspac
         "confirmed_by": "assembler sign",
         "date": "2026-11-20",
     }
-    # Only the deal.yaml edit (the checklist) is left uncommitted; signing again is refused.
-    assert git(ws, "status", "--porcelain") == " M agreements/acme/deal.yaml\n"
+    # The deal.yaml edit (the checklist) is part of the signing commit; signing again is refused.
+    assert git(ws, "status", "--porcelain") == ""
     again = sign(ws)
     assert again.exit_code == 1
     assert again.stderr == (
-        f"Error: {EXECUTED}.docx is executed (signed on 2026-11-20); an executed agreement never changes "
-        "\u2014 draft an amendment as a new document\n"
+        f"Error: {EXECUTED}.execution.docx is executed (signed on 2026-11-20); an executed agreement never "
+        "changes \u2014 draft an amendment: `assembler build acme --document amendment`\n"
     )
 
 
@@ -228,8 +236,8 @@ def test_a_later_build_of_the_executed_document_fails(repo_workspace: Workspace)
     result = run_cli(ws, "build", "acme")
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Error: {EXECUTED}.docx is executed (signed on 2026-11-20); an executed agreement never changes "
-        "\u2014 draft an amendment as a new document\n"
+        f"Error: {EXECUTED}.execution.docx is executed (signed on 2026-11-20); an executed agreement never "
+        "changes \u2014 draft an amendment: `assembler build acme --document amendment`\n"
     )
     assert git(ws, "rev-parse", "HEAD") == head
     assert "acme/co-sell-agreement/r2" not in git(ws, "tag")
@@ -241,22 +249,23 @@ def test_a_later_build_of_the_executed_document_fails(repo_workspace: Workspace)
 def test_verify_passes_then_fails_after_the_executed_file_is_altered(repo_workspace: Workspace) -> None:
     ws = repo_workspace
     signed(ws)
-    sha = hashlib.sha256(round_docx(ws)).hexdigest()
+    round_sha = hashlib.sha256(round_docx(ws)).hexdigest()
+    path = ws.root / f"{EXECUTED}.execution.docx"
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
     result = run_cli(ws, "verify", "acme")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == f"verified {EXECUTED}.docx: round 1, sha256 {sha}, tag {TAG}\n"
+    assert result.stdout == f"verified {EXECUTED}.execution.docx: round 1, sha256 {sha}, tag {TAG}\n"
 
-    path = ws.root / f"{EXECUTED}.docx"
     path.write_bytes(path.read_bytes() + b"\0")
     altered = hashlib.sha256(path.read_bytes()).hexdigest()
     result = run_cli(ws, "verify", "acme")
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == (
-        f"Error: {EXECUTED}.docx: sha256 {altered} does not match the execution record ({sha}); the executed "
-        f"file was altered: restore it with `git checkout {TAG} -- {EXECUTED}.docx`\n"
+        f"Error: {EXECUTED}.execution.docx: sha256 {altered} does not match the execution record ({sha}); "
+        f"the executed file was altered: restore it with `git checkout {TAG} -- {EXECUTED}.execution.docx`\n"
     )
-    git(ws, "checkout", TAG, "--", f"{EXECUTED}.docx")
+    git(ws, "checkout", TAG, "--", f"{EXECUTED}.execution.docx")
     assert run_cli(ws, "verify", "acme").exit_code == 0
 
     # A record edited to match an altered file is caught against git; so is a missing tag.
@@ -264,13 +273,14 @@ def test_verify_passes_then_fails_after_the_executed_file_is_altered(repo_worksp
     record = json.loads(record_path.read_text())
     path.write_bytes(path.read_bytes() + b"\0")
     record["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    record["round_sha256"] = record["sha256"]
     record_path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
     git(ws, "tag", "-d", TAG)
     lines = run_cli(ws, "verify", "acme").stderr.splitlines()
     assert lines == [
         f"Error: tag {TAG} is missing; the execution is not recorded in git",
-        f"Error: {EXECUTED}.execution.json: sha256 {record['sha256']} differs from round 1's Docx-SHA256 "
-        f"trailer ({sha})",
+        f"Error: {EXECUTED}.execution.json: round_sha256 {record['sha256']} differs from round 1's "
+        f"Docx-SHA256 trailer ({round_sha})",
     ]
 
 

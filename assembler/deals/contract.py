@@ -23,6 +23,7 @@ from pydantic import (
 
 from assembler.deals.currencies import ISO_4217
 from assembler.deals.fields import Days as Days
+from assembler.deals.fields import Email as Email
 from assembler.deals.fields import Money as Money
 from assembler.deals.fields import Name as Name
 from assembler.deals.fields import Percent as Percent
@@ -80,6 +81,8 @@ class Signatory(Strict):
 
     name: Name
     title: Name
+    # Where DocuSign sends the envelope (`sign --prepare`); optional until then.
+    email: Email | None = None
 
 
 class Party(Strict):

@@ -51,3 +51,9 @@ class Strict(BaseModel):
     """Base of every deal-file model: unknown keys are errors and validated values are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# An address DocuSign can send to: one @, a dotted domain, nothing a mail header could misread.
+Email = Annotated[
+    str, Field(pattern=r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[A-Za-z]{2,}$", max_length=254)
+]

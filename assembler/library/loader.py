@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from assembler.deals.contract import MODEL_IDS, term_paths
 from assembler.errors import LibraryError
 from assembler.library.schemas import (
+    AMENDMENT_ID,
     Checklist,
     ClauseMeta,
     Config,
@@ -233,7 +234,11 @@ class Library:
             raise LibraryError(f"{self.label}: unknown partnership model {model_id!r}") from None
 
     def document(self, document_id: str) -> Document:
-        """The document `document_id` of documents.yaml; LibraryError when there is none."""
+        """The document `document_id`: one of documents.yaml, or an amendment; LibraryError when none."""
+        if re.fullmatch(AMENDMENT_ID, document_id):
+            # Amendments are numbered per deal, not listed in documents.yaml (signature/amendment.py).
+            number = document_id.removeprefix("amendment-")
+            return Document(id=document_id, title=f"Amendment No. {number}", kind="amendment")
         try:
             return self.documents[document_id]
         except KeyError:

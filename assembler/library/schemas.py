@@ -38,12 +38,17 @@ class ClauseMeta(Strict):
     fallbacks: list[Fallback] = []
 
 
-class Document(Strict):
-    """A document the library can assemble (documents.yaml): a preliminary document or an agreement."""
+# An amendment of an executed agreement (`build --document amendment`): amendment-1, amendment-2, ...
+AMENDMENT_ID = r"^amendment-[1-9][0-9]{0,2}$"
+AmendmentId = Annotated[str, Field(pattern=AMENDMENT_ID)]
 
-    id: DocumentId
+
+class Document(Strict):
+    """A document the library can assemble (documents.yaml), or an amendment of an executed agreement."""
+
+    id: DocumentId | AmendmentId
     title: str
-    kind: Literal["preliminary", "agreement"]
+    kind: Literal["preliminary", "agreement", "amendment"]
     # A preliminary document's clause list for a model that does not list the document itself, so any
     # deal may use any preliminary document (playbook: start with the lightest document).
     clauses: list[str] | None = None
@@ -214,6 +219,13 @@ class Announcement(Strict):
     partner_portal_url: str | None = None
 
 
+class DocuSign(Strict):
+    """The DocuSign envelope `sign --prepare` writes: who signs in which order (1 = first), the subject."""
+
+    routing_order: Annotated[list[Literal["company", "partner"]], Field(min_length=2, max_length=2)]
+    email_subject: str = "Please sign: {document} between {company} and {partner}"
+
+
 class Config(Strict):
     """House settings (clause_library/config.yaml)."""
 
@@ -224,6 +236,7 @@ class Config(Strict):
     first_qbr_days: Annotated[int, Field(ge=1, le=366)] = 90
     # Rounds, receipts and executions are committed only on this branch (elsewhere: --no-commit).
     branch: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")] = "main"
+    docusign: DocuSign | None = None
 
     @property
     def commit_identity(self) -> tuple[str, str] | None:

@@ -15,8 +15,14 @@ if TYPE_CHECKING:
     from assembler.rounds.git import Repository
 
 
-def executed_path(deal_id: str, document_id: str, suffix: str = "docx") -> str:
-    """Repository-relative path of an executed document (suffix "docx") or of one of its companions."""
+EXECUTION_DOCX = "execution.docx"
+EXECUTION_PDF = "execution.pdf"
+ENVELOPE = "envelope.json"
+SIGNED_COPY = "signed.pdf"
+
+
+def executed_path(deal_id: str, document_id: str, suffix: str = EXECUTION_DOCX) -> str:
+    """Repository-relative path of the execution version (the default suffix) or of one of its companions."""
     return DealLayout(deal_id).executed(document_id, suffix)
 
 
@@ -57,7 +63,8 @@ def find_execution(repo: Repository, deal_id: str, document_id: str) -> Executio
     tag = executed_tag(deal_id, document_id)
     tagged = repo.tags(tag).get(tag)
     candidates = [(tagged, repo.commit_trailers(tagged))] if tagged else []
-    for commit, trailers in [*candidates, *repo.log_trailers(executed_path(deal_id, document_id))]:
+    record = executed_path(deal_id, document_id, "execution.json")
+    for commit, trailers in [*candidates, *repo.log_trailers(record)]:
         found = parse_execution(commit, trailers)
         if found and (found.deal_id, found.document_id) == (deal_id, document_id):
             return found
@@ -73,5 +80,45 @@ def refuse_if_executed(repo: Repository, deal_id: str, document_id: str) -> None
     signed = f"signed on {execution.signed_on.isoformat()}" if execution else f"tagged {tag}"
     raise SignatureError(
         f"{executed_path(deal_id, document_id)} is executed ({signed}); an executed agreement never changes "
-        "\u2014 draft an amendment as a new document"
+        f"\u2014 draft an amendment: `assembler build {deal_id} --document amendment`"
     )
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """A `sign --prepare` commit: the execution version of one round, read from its trailers."""
+
+    deal_id: str
+    document_id: str
+    round_number: int
+    round_commit: str
+    docx_sha256: str
+    pdf_sha256: str | None
+    commit: str
+
+
+def parse_preparation(commit: str, found: Trailers) -> Preparation | None:
+    """The execution version a `sign --prepare` commit holds, from its trailers; None for any other commit."""
+    if "Executed-On" in found:
+        return None
+    try:
+        return Preparation(
+            found["Deal"],
+            found["Document"],
+            int(found["Round"]),
+            found["Round-Commit"],
+            found["Execution-Docx-SHA256"],
+            found.get("Execution-PDF-SHA256"),
+            commit,
+        )
+    except (KeyError, ValueError):
+        return None
+
+
+def find_preparation(repo: Repository, deal_id: str, document_id: str) -> Preparation | None:
+    """The latest execution version prepared for the document (None when none was)."""
+    for commit, trailers in repo.log_trailers(executed_path(deal_id, document_id)):
+        found = parse_preparation(commit, trailers)
+        if found and (found.deal_id, found.document_id) == (deal_id, document_id):
+            return found
+    return None

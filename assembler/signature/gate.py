@@ -1,11 +1,12 @@
 """Signature: the pre-signature gate, the execution record in git, and what follows a signature.
 
-`sign` refuses until the playbook's pre-signature checklist (clause_library/checklists/pre-signature.yaml) is
-confirmed in deal.yaml, no blocking finding remains, both signatories are named and the deal still renders to
-its latest round. It then commits that round's exact bytes as `agreements/<deal>/executed/<document>.docx`
-with an execution record, the post-signature checklist and the internal announcement (Markdown and `.eml`),
-and tags the commit `<deal>/<document>/executed`. From then on the document is never built again; `verify`
-proves the executed file is still the signed round.
+`sign --signed-on` refuses until the playbook's pre-signature checklist (clause_library/checklists/
+pre-signature.yaml) is confirmed in deal.yaml, no blocking finding remains, both signatories are named, the
+signing date is plausible and the deal still renders to its latest round. It then records the execution
+version of that round (`sign --prepare`'s, else made now) as executed: the execution record, the signed copy
+when given, the post-signature checklist, the internal announcement (Markdown and `.eml`) and the deal.yaml
+the gate read, in one commit tagged `<deal>/<document>/executed`. From then on the document is never built
+again; `verify` proves the executed files are still those of the signed round.
 """
 
 from __future__ import annotations
@@ -14,25 +15,26 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from assembler.assembly import markdown
 from assembler.deals.contract import Deal
-from assembler.deals.layout import Workspace
+from assembler.deals.layout import DealLayout, Workspace
 from assembler.errors import SignatureError
 from assembler.library.checklists import post_signature_checklist, pre_signature_checklist
 from assembler.library.loader import Library
 from assembler.library.schemas import Document
-from assembler.library.validate import choose_document, load_valid_deal
-from assembler.playbook.findings import Finding, blocking, evaluate
-from assembler.rounds.executed import executed_path, executed_tag, refuse_if_executed
-from assembler.rounds.round import (
-    Round,
-    commit_time,
-    document_path,
-    latest_round,
-    round_tag,
+from assembler.library.validate import read_valid_deal
+from assembler.playbook.negotiation import today_from
+from assembler.rounds.executed import (
+    SIGNED_COPY,
+    executed_path,
+    executed_tag,
+    find_preparation,
+    refuse_if_executed,
 )
+from assembler.rounds.round import commit_time, document_path, latest_round, round_tag
 from assembler.rounds.sequence import record, writing
 from assembler.rounds.trailers import commit_message
 from assembler.signature.after import AfterSignatureItem, _unknown_ids, after_signature_items
@@ -44,15 +46,23 @@ from assembler.signature.announcement import (
     post_signature_markdown,
     render_announcement,
 )
-from assembler.word.render import render_document
+from assembler.signature.execution import (
+    ExecutionVersion,
+    agreement_document,
+    committed_version,
+    make_execution_version,
+    placeholder_problems,
+    round_problems,
+)
+from assembler.signature.signed_copy import read_signed_copy
 
 LOCK_TIMEOUT_SECONDS = 300.0
 
 
 def _gate_problems(
-    workspace: Workspace, deal_id: str, deal: Deal, library: Library, signed_on: dt.date
+    workspace: Workspace, deal_id: str, deal: Deal, library: Library, signed_on: dt.date, today: dt.date
 ) -> list[str]:
-    """Checklist and signatory problems (those that need no rendering), one line each."""
+    """Checklist, signatory and date problems (those that need no rendering), one line each."""
     source = workspace.relative(workspace.deal_file(deal_id))
     checklist = pre_signature_checklist(library)
     problems = _unknown_ids(workspace, deal_id, deal, library)
@@ -71,13 +81,17 @@ def _gate_problems(
                 f"{source}: signature.pre_signature: {item.id} is confirmed on {confirmation.date}, after "
                 f"the signing date {signed_on}; confirm it before signature"
             )
-    placeholders = {name.casefold() for name in checklist.placeholder_names}
-    for key, party in (("partner", deal.partner), ("company", deal.company)):
-        if party.signatory.name.casefold() in placeholders:
-            problems.append(
-                f"{source}: {key}.signatory.name: {party.signatory.name!r} is a placeholder; name the person "
-                f"who signs for {party.name}"
-            )
+    problems += placeholder_problems(workspace, deal_id, deal, library)
+    if signed_on > today:
+        problems.append(
+            f"--signed-on {signed_on}: in the future (today is {today}); record a signature once both "
+            "parties have signed"
+        )
+    if signed_on < deal.mutual_interest_date:
+        problems.append(
+            f"--signed-on {signed_on}: before the mutual interest date {deal.mutual_interest_date} "
+            f"({source}: mutual_interest_date); check the date"
+        )
     return problems
 
 
@@ -91,7 +105,7 @@ class SignResult:
     signed_on: dt.date
     commit: str
     tag: str
-    docx_sha256: str
+    docx_sha256: str  # the execution version's
     files: list[str]  # repository-relative, as committed
     items: list[AfterSignatureItem]
     first_qbr: dt.date
@@ -103,42 +117,32 @@ def sign(
     signed_on: dt.date,
     document_id: str | None = None,
     *,
+    signed_copy: Path | None = None,
+    today: dt.date | None = None,
     lock_timeout: float = LOCK_TIMEOUT_SECONDS,
 ) -> SignResult:
-    """Record the signature of a deal's document; every reason to refuse is reported at once."""
+    """Record the signature of a deal's document; every reason to refuse is reported at once.
+
+    What is recorded as executed is the execution version `sign --prepare` committed for the latest round;
+    without one, it is made now and committed with the signature.
+    """
     from assembler.rounds.git import Repository
 
     library = Library(workspace.library_root)
-    deal = load_valid_deal(workspace, deal_id, library)
-    document_id = choose_document(deal, library, document_id)
-    model = library.model(deal.model)
-    document = library.document(document_id)
-    if document.kind != "agreement":
-        agreements = [d for d in model.documents if library.document(d).kind == "agreement"]
-        raise SignatureError(
-            f"--document {document_id}: the {document.title} is a preliminary document; `sign` records the "
-            f"execution of an agreement (here: {', '.join(agreements)})"
-        )
+    deal, deal_yaml = read_valid_deal(workspace, deal_id, library)
     announcement_config(library)  # a library without it cannot write the announcement: say so first
     repo = Repository.of_workspace(workspace.root, library.config.commit_identity)
+    document = agreement_document(repo, deal_id, deal, library, document_id, "sign")
+    document_id = document.id
     refuse_if_executed(repo, deal_id, document_id)
 
-    problems = _gate_problems(workspace, deal_id, deal, library, signed_on)
-    latest = latest_round(repo, deal_id, document_id)
-    docx_name = document_path(deal_id, document_id)
-    if latest is None:
-        problems.append(
-            f"{docx_name}: no committed round; `assembler build {deal_id}` commits round 1, and the round "
-            "the parties agree is the one signed"
-        )
-    # The same render and comparison as `build`: the deal must still produce the latest round byte for byte.
-    sha256, findings = rendered_sha256(workspace, deal_id, document_id, latest.number if latest else 1)
-    problems += [f"{f.rule}: {f.message}" for f in blocking(findings)]
-    if latest is not None and sha256 != latest.docx_sha256:
-        problems.append(
-            f"{docx_name}: the deal or the clause library changed since round {latest.number}, the latest "
-            f"round; commit round {latest.number + 1} with `assembler build {deal_id}`, agree it, sign that"
-        )
+    problems = _gate_problems(workspace, deal_id, deal, library, signed_on, today_from(today))
+    latest, found = round_problems(workspace, repo, deal_id, document_id)
+    problems += found
+    copy = None
+    if signed_copy is not None:
+        copy, refused = read_signed_copy(signed_copy)
+        problems += refused
     if problems or latest is None:
         raise SignatureError(
             "\n".join([f"{deal_id}: not signed: {len(problems)} problem(s) to resolve first", *problems])
@@ -147,28 +151,32 @@ def sign(
     with writing(repo, lock_timeout, library.config.branch):
         refuse_if_executed(repo, deal_id, document_id)  # another `sign` may have finished meanwhile
         if latest_round(repo, deal_id, document_id) != latest:
-            raise SignatureError(f"{docx_name}: a new round was committed meanwhile; check it and sign again")
-        docx = repo.read_blob(latest.commit, docx_name)
-        if docx is None or hashlib.sha256(docx).hexdigest() != latest.docx_sha256:
             raise SignatureError(
-                f"{docx_name}: the file committed in round {latest.number} ({latest.commit[:12]}) does not "
-                "match its Docx-SHA256 trailer; the history was altered, do not sign from it"
+                f"{document_path(deal_id, document_id)}: a new round was committed meanwhile; check it and "
+                "sign again"
             )
-        files, items, first_qbr = _execution_files(
-            workspace, deal_id, deal, library, document, latest, docx, signed_on
+        prepared = find_preparation(repo, deal_id, document_id)
+        committed = committed_version(repo, prepared, latest) if prepared else None
+        version = committed or make_execution_version(repo, deal, document, latest)
+        files = {} if committed else version.files()
+        companions, items, first_qbr = _execution_files(
+            workspace, deal_id, deal, library, document, version, copy, signed_on
         )
-        message = commit_message(
-            f"{deal_id}: {document.title} executed, round {latest.number}, signed on {signed_on}",
-            [],
-            {
-                "Deal": deal_id,
-                "Document": document_id,
-                "Round": latest.number,
-                "Executed-On": signed_on.isoformat(),
-                "Docx-SHA256": latest.docx_sha256,
-            },
-        )
+        files |= companions
+        files[DealLayout(deal_id).deal_yaml] = deal_yaml  # the confirmations the gate just read
         workspace.guard_all([workspace.root / path for path in files])  # before HEAD moves
+        trailers: dict[str, object] = {
+            "Deal": deal_id,
+            "Document": document_id,
+            "Round": latest.number,
+            "Executed-On": signed_on.isoformat(),
+            "Docx-SHA256": version.docx_sha256,
+            **version.trailers(),
+        }
+        if copy is not None:
+            trailers["Signed-Copy-SHA256"] = hashlib.sha256(copy).hexdigest()
+        subject = f"{deal_id}: {document.title} executed, round {latest.number}, signed on {signed_on}"
+        message = commit_message(subject, [], trailers)
         tag = executed_tag(deal_id, document_id)
         tag_message = (
             f"{deal_id}: {document.title} executed on {signed_on.isoformat()} (round {latest.number})"
@@ -181,7 +189,7 @@ def sign(
         signed_on,
         commit,
         tag,
-        latest.docx_sha256,
+        version.docx_sha256,
         list(files),
         items,
         first_qbr,
@@ -194,16 +202,24 @@ def _execution_files(
     deal: Deal,
     library: Library,
     document: Document,
-    signed: Round,
-    docx: bytes,
+    version: ExecutionVersion,
+    signed_copy: bytes | None,
     signed_on: dt.date,
 ) -> tuple[dict[str, bytes], list[AfterSignatureItem], dt.date]:
-    """The executed docx and its companions (path → bytes), the post-signature items and the first QBR."""
+    """The execution record and its companions (path → bytes), the post-signature items and the first QBR."""
     due_hours = post_signature_checklist(library).due_hours
     items = after_signature_items(deal, library, signed_on)
     first_qbr = signed_on + dt.timedelta(days=library.config.first_qbr_days)
-    record = execution_record(deal_id, deal, library, document, signed, signed_on, items, first_qbr)
-    record_bytes = json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False).encode("utf-8") + b"\n"
+    execution = execution_record(deal_id, deal, library, document, version, signed_on, items, first_qbr)
+    if signed_copy is not None:
+        execution["signed_copy_sha256"] = hashlib.sha256(signed_copy).hexdigest()
+    record_bytes = json.dumps(execution, indent=2, sort_keys=True, ensure_ascii=False).encode("utf-8") + b"\n"
+    files = {executed_path(deal_id, document.id, "execution.json"): record_bytes}
+    if signed_copy is not None:
+        files[executed_path(deal_id, document.id, SIGNED_COPY)] = signed_copy
+    if document.kind == "amendment":  # the partner announcement and onboarding follow the agreement only
+        return files, [], first_qbr
+    signed = version.round
     context = announcement_context(
         deal, library, document, signed_on, signed.number, items, due_hours, first_qbr
     )
@@ -211,9 +227,7 @@ def _execution_files(
     subject, body = render_announcement(library, context, None)
     post_signature = post_signature_markdown(workspace, deal_id, deal, library, document, context)
     eml = announcement_eml(library, subject, body, signed_on, hashlib.sha256(record_bytes).hexdigest())
-    files = {
-        executed_path(deal_id, document.id): docx,
-        executed_path(deal_id, document.id, "execution.json"): record_bytes,
+    files |= {
         executed_path(deal_id, document.id, "post-signature.md"): post_signature.encode("utf-8"),
         executed_path(deal_id, document.id, "announcement.md"): announcement_markdown(
             library, subject_md, body_md
@@ -228,12 +242,13 @@ def execution_record(
     deal: Deal,
     library: Library,
     document: Document,
-    signed: Round,
+    version: ExecutionVersion,
     signed_on: dt.date,
     items: list[AfterSignatureItem],
     first_qbr: dt.date,
 ) -> dict[str, Any]:
-    """execution.json: what was signed (round, commit, hash), by whom, when, and with which approvals."""
+    """execution.json: what was signed (round, commit, hashes), by whom, when, and with which approvals."""
+    signed = version.round
     confirmed = {c.item: c for c in deal.signature.pre_signature} if deal.signature else {}
     checklist = []
     for item in pre_signature_checklist(library).items:
@@ -260,7 +275,9 @@ def execution_record(
         "round_tag": round_tag(deal_id, document.id, signed.number),
         "commit": signed.commit,
         "clause_library": signed.library_tree,
-        "sha256": signed.docx_sha256,
+        "round_sha256": signed.docx_sha256,
+        "sha256": version.docx_sha256,
+        "pdf_sha256": version.pdf_sha256,
         "signed_on": signed_on.isoformat(),
         "signatories": {
             "company": {"party": deal.company.name, **deal.company.signatory.model_dump(mode="json")},
@@ -271,15 +288,3 @@ def execution_record(
         "post_signature_due": items[0].due.isoformat() if items else None,
         "first_qbr": first_qbr.isoformat(),
     }
-
-
-def rendered_sha256(
-    workspace: Workspace, deal_id: str, document_id: str, round_number: int
-) -> tuple[str, list[Finding]]:
-    """The sha256 of the document as `build` renders it for `round_number`, and its playbook findings.
-
-    Writes nothing: `sign` uses it to prove the deal still produces the round being signed.
-    """
-    rendered = render_document(workspace, deal_id, document_id)
-    findings = evaluate(rendered.deal, rendered.library, rendered.assembled)
-    return hashlib.sha256(rendered.package(round_number)).hexdigest(), findings

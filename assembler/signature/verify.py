@@ -11,18 +11,22 @@ from typing import TYPE_CHECKING
 from assembler.deals.contract import DOCUMENT_IDS
 from assembler.deals.layout import Workspace
 from assembler.errors import DealError, SignatureError
-from assembler.rounds.executed import executed_path, executed_tag
+from assembler.rounds.executed import EXECUTION_PDF, SIGNED_COPY, executed_path, executed_tag
 from assembler.rounds.round import (
     document_path,
     parse_round,
     round_tag,
 )
+from assembler.word.execution import clause_texts
 
 if TYPE_CHECKING:
     from assembler.rounds.git import Repository
 
 
 _SHA1 = re.compile(r"^[0-9a-f]{40}$")
+
+
+AMENDMENT_ID = re.compile(r"amendment-[1-9][0-9]{0,2}")
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ def verify(workspace: Workspace, deal_id: str) -> list[Verification]:
     documents |= {
         path.name.removesuffix(".execution.json") for path in (deal_dir / "executed").glob("*.execution.json")
     }
-    documents = {d for d in documents if d in DOCUMENT_IDS}
+    documents = {d for d in documents if d in DOCUMENT_IDS or AMENDMENT_ID.fullmatch(d)}
     if not documents:
         raise SignatureError(
             f"agreements/{deal_id}: nothing executed to verify; `assembler sign {deal_id} --signed-on DATE` "
@@ -75,6 +79,12 @@ def _verify_document(workspace: Workspace, repo: Repository, deal_id: str, docum
         record_bytes = workspace.guard(workspace.root / record_path).read_bytes()
         record = json.loads(record_bytes)
         number, round_commit, sha256 = int(record["round"]), str(record["commit"]), str(record["sha256"])
+        round_sha256 = str(record["round_sha256"])
+        companions = {
+            executed_path(deal_id, document_id, suffix): str(record[key])
+            for key, suffix in (("pdf_sha256", EXECUTION_PDF), ("signed_copy_sha256", SIGNED_COPY))
+            if record.get(key) is not None
+        }
     except FileNotFoundError:
         problems.append(f"{record_path} is missing; restore it with `git checkout {tag} -- {record_path}`")
         return result()
@@ -84,15 +94,16 @@ def _verify_document(workspace: Workspace, repo: Repository, deal_id: str, docum
     if tagged is not None and repo.read_blob(tagged, record_path) != record_bytes:
         problems.append(f"{record_path} differs from the one committed at {tag}; it was altered")
 
-    disk = workspace.guard(workspace.root / path)  # a linked executed/ folder is refused, never read
-    if not disk.is_file():
-        problems.append(f"{path} is missing; restore it with `git checkout {tag} -- {path}`")
-    else:
+    for file, expected in {path: sha256, **companions}.items():
+        disk = workspace.guard(workspace.root / file)  # a linked executed/ folder is refused, never read
+        if not disk.is_file():
+            problems.append(f"{file} is missing; restore it with `git checkout {tag} -- {file}`")
+            continue
         actual = hashlib.sha256(disk.read_bytes()).hexdigest()
-        if actual != sha256:
+        if actual != expected:
             problems.append(
-                f"{path}: sha256 {actual} does not match the execution record ({sha256}); the executed file "
-                f"was altered: restore it with `git checkout {tag} -- {path}`"
+                f"{file}: sha256 {actual} does not match the execution record ({expected}); the executed "
+                f"file was altered: restore it with `git checkout {tag} -- {file}`"
             )
 
     # The record's commit is file content: only a full hex id is ever handed to git.
@@ -115,9 +126,9 @@ def _verify_document(workspace: Workspace, repo: Repository, deal_id: str, docum
             f"{record_path}: commit {round_commit[:12]} is not round {number} of {deal_id}/{document_id}"
         )
         return result(number, sha256)
-    if signed_round.docx_sha256 != sha256:
+    if signed_round.docx_sha256 != round_sha256:
         problems.append(
-            f"{record_path}: sha256 {sha256} differs from round {number}'s Docx-SHA256 trailer "
+            f"{record_path}: round_sha256 {round_sha256} differs from round {number}'s Docx-SHA256 trailer "
             f"({signed_round.docx_sha256})"
         )
     name = round_tag(deal_id, document_id, number)
@@ -128,7 +139,28 @@ def _verify_document(workspace: Workspace, repo: Repository, deal_id: str, docum
             problems.append(
                 f"tag {tag} ({tagged[:12]}) does not descend from round {number} ({round_commit[:12]})"
             )
-        round_docx = repo.read_blob(round_commit, document_path(deal_id, document_id))
-        if round_docx is None or repo.read_blob(tagged, path) != round_docx:
-            problems.append(f"{path} committed at {tag} is not the docx of round {number}")
+        executed = repo.read_blob(tagged, path)
+        if executed is None or hashlib.sha256(executed).hexdigest() != sha256:
+            problems.append(f"{path} committed at {tag} is not the file the execution record names")
+        else:
+            problems += _wording_problems(
+                repo, path, executed, round_commit, document_path(deal_id, document_id)
+            )
     return result(number, sha256)
+
+
+def _wording_problems(
+    repo: Repository, path: str, executed: bytes, round_commit: str, round_path: str
+) -> list[str]:
+    """The execution version must carry the signed round's wording, clause by clause."""
+    round_docx = repo.read_blob(round_commit, round_path)
+    if round_docx is None:
+        return [f"{round_path} is missing from round commit {round_commit[:12]}"]
+    signed, carried = clause_texts(round_docx), clause_texts(executed)
+    if list(signed) != list(carried):
+        return [f"{path}: its clauses are not those of the signed round ({round_commit[:12]})"]
+    return [
+        f"{path}: clause {clause} differs from the signed round's wording ({round_commit[:12]})"
+        for clause in signed
+        if signed[clause] != carried[clause]
+    ]

@@ -34,6 +34,9 @@ from assembler.word.package import (
 )
 from assembler.word.pandoc import markdown_to_docx
 
+# The cover's line on every draft; the execution version replaces it with the Effective Date.
+STATUS_LINE = "Draft for discussion \u2014 subject to contract"
+
 
 def epoch_of(day: dt.date) -> int:
     """Seconds since the epoch at midnight UTC of `day`."""
@@ -47,7 +50,7 @@ def draft_marking(document_title: str, round_number: int) -> str:
 
 def _shell_context(assembled: AssembledDocument, deal: Deal) -> dict[str, Any]:
     document = assembled.document
-    if document.kind == "agreement":
+    if document.kind in ("agreement", "amendment"):
         intro = (
             f"IN WITNESS WHEREOF, the Parties have caused this {document.title} to be executed by their "
             "duly authorised representatives as of the Effective Date."
@@ -60,7 +63,7 @@ def _shell_context(assembled: AssembledDocument, deal: Deal) -> dict[str, Any]:
     return {
         "document_title": document.title,
         # The round is in the header; keeping it off the page keeps it out of the redlines' text changes.
-        "status_line": "Draft for discussion \u2014 subject to contract",
+        "status_line": STATUS_LINE,
         "signature_intro": intro,
         "company": deal.company.model_dump(),
         "partner": deal.partner.model_dump(),
@@ -114,8 +117,21 @@ def package_docx(
 class RenderedDocument:
     """A deal's document rendered up to the round number: pandoc runs in the background meanwhile."""
 
-    def __init__(self, deal: Deal, deal_yaml: bytes, library: Library, assembled: AssembledDocument) -> None:
+    def __init__(
+        self,
+        deal: Deal,
+        deal_yaml: bytes,
+        library: Library,
+        assembled: AssembledDocument,
+        *,
+        checked: AssembledDocument | None = None,
+        companions: dict[str, bytes] | None = None,
+    ) -> None:
         self.deal, self.deal_yaml, self.library, self.assembled = deal, deal_yaml, library, assembled
+        # What the playbook checks (an amendment: the agreement as amended) and further files the round
+        # commits (an amendment: that agreement's Markdown twin).
+        self.checked = checked or assembled
+        self.companions = companions or {}
         self.when = deal.effective_date or deal.mutual_interest_date
         # pandoc (the slowest stage before the redline) runs while git is queried and the shell is filled.
         self._pool = ThreadPoolExecutor(max_workers=1)
