@@ -87,13 +87,13 @@ def test_an_amendment_restates_the_changed_section_and_is_signed_like_any_docume
         "Error: amendment-2: nothing to amend; the deal and the clause library give the Co-Sell Agreement as "
         "signed. Change the terms agreed in deal.yaml first\n"
     )
-    set_deal(ws, "acme", {"terms.referral_fee_pct": Decimal("15")})
+    set_deal(ws, "acme", {"terms.referral_fee_pct": Decimal("11")})
     second = run_cli(ws, "build", "acme", "--document", "amendment")
     assert second.exit_code == 0, second.stderr
     text = docx_text((ws.root / "agreements/acme/amendment-2.docx").read_bytes())
     assert "Amendment No. 2 to the Co-Sell Agreement dated November 20, 2026" in text.splitlines()  # cover
     assert "as amended by Amendment No.\u00a01 dated November 28, 2026" in text
-    assert "(referral fee: 12% \u2192 15%)" in text
+    assert "(referral fee: 12% \u2192 11%)" in text
 
 
 def test_an_amendment_needs_an_executed_agreement(repo_workspace: Workspace) -> None:
