@@ -309,6 +309,8 @@ def sign_acme(workspace: Workspace) -> None:
     set_deal(workspace, "acme", changes)
     result = run_cli(workspace, "sign", "acme", "--signed-on", ACME_SIGNED_ON)
     assert result.exit_code == 0, result.stderr
+
+
 def ready_to_sign(ws: Workspace) -> None:
     """Confirm every pre-signature item of acme's deal (clause_library/checklists/pre-signature.yaml)."""
     items = [i.id for i in pre_signature_checklist(LIBRARY).items if i.satisfied_by != "sign"]
