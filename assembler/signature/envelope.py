@@ -141,7 +141,7 @@ def send(
             f"sign --send: set {', '.join(missing)} (an OAuth access token, the DocuSign account id and the "
             "eSignature REST base path, e.g. https://demo.docusign.net/restapi); nothing was sent"
         )
-    envelope_file = workspace.root / path
+    envelope_file = workspace.guard(workspace.root / path)  # a linked executed/ folder is refused
     if envelope_file.is_symlink() or not envelope_file.is_file():
         problems.append(f"{path}: no envelope prepared; run `assembler sign {deal_id} --prepare` first")
     if problems:

@@ -244,6 +244,7 @@ def prepare(
                 deal, library, document, version.docx, version.pdf
             ),
         }
+        workspace.guard_all([workspace.root / path for path in files])  # before HEAD moves
         changed = {p: data for p, data in files.items() if repo.read_blob("HEAD", p) != data}
         commit = prepared.commit if prepared and not changed else ""
         if changed:
