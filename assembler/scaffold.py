@@ -17,6 +17,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
+from assembler.assembly.blanks import scaffold_party
 from assembler.atomic_write import write_files_atomically
 from assembler.deals.contract import MODEL_IDS, parse_deal
 from assembler.deals.layout import Workspace
@@ -169,8 +170,7 @@ def scaffold_data(
     data: dict[str, Any] = {
         "partner": {
             "name": partner,
-            "tier": "registered",
-            "signatory": {"name": "To be confirmed", "title": "Authorised Signatory"},
+            **scaffold_party(),
         },
         "company": company.model_dump(exclude_none=True),
         "model": model_id,

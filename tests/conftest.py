@@ -24,10 +24,12 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from assembler.assembly.localise import clause_values
 from assembler.assembly.markdown import money, pct
 from assembler.cli import cli
 from assembler.deals.layout import Workspace
 from assembler.library.checklists import pre_signature_checklist
+from assembler.library.jurisdictions import profile_for
 from assembler.library.loader import Library
 from assembler.library.validate import load_valid_deal
 
@@ -49,10 +51,11 @@ CASES = [(model.id, doc) for model in LIBRARY.models.values() for doc in model.d
 
 
 def key_terms(deal_id: str) -> list[str]:
-    """The deal's terms as the documents print them: parties, law, and the model's money terms."""
+    """The deal's terms as the documents print them: parties, law (as its profile names it), money terms."""
     deal = load_valid_deal(Workspace(REPO), deal_id, LIBRARY)
     terms = deal.terms
-    expected = [deal.partner.name, deal.company.name, terms.governing_law]
+    law = clause_values(deal, profile_for(deal, LIBRARY))["law_name"]
+    expected = [deal.partner.name, deal.company.name, law]
     if terms.referral_fee_pct is not None:
         expected.append(pct(terms.referral_fee_pct))
     if terms.oem is not None:

@@ -83,10 +83,12 @@ def test_preliminary_documents_are_non_binding_with_dated_next_steps(
 
     # The build prints the plan re-planned from its build date (today) when the plan's dates have passed.
     milestones = clause_context(deal, LIBRARY, LIBRARY.document(document_id), today_from(None))["milestones"]
-    from assembler.assembly.markdown import long_date
+    from assembler.assembly.localise import format_date
+    from assembler.library.jurisdictions import profile_for
 
+    style = profile_for(deal, LIBRARY).date_style
     for milestone in ("draft_sent", "signature"):
-        assert long_date(milestones[milestone]) in text
+        assert format_date(milestones[milestone], style) in text
 
 
 def test_build_through_the_cli_prints_what_it_wrote(workspace: Workspace) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -24,6 +25,13 @@ LAW = "clause_library/clauses/general/governing-law.md"
 PATTERNS = "clause_library/rules/red-flag-patterns.yaml"
 AUTHORING = "clause_library/AUTHORING.md"
 CLAUSES = len(list((REPO / "clause_library" / "clauses").rglob("*.md")))
+
+
+def law_at_version_one(workspace: Workspace) -> None:
+    """Commit governing-law at version 1 (whatever the checkout's version) so the tests below can raise it."""
+    file = workspace.root / LAW
+    file.write_text(re.sub(r"^version: \d+$", "version: 1", file.read_text(), count=1, flags=re.M))
+    git(workspace, "commit", "-q", "-am", "governing-law at version 1")
 
 
 def edit(workspace: Workspace, path: str, old: str, new: str) -> None:
@@ -309,6 +317,7 @@ def _deals_including(workspace: Workspace, clause_id: str) -> list[str]:
 
 def test_changed_clause_needs_a_version_bump_and_impact_lists_its_deals(repo_workspace: Workspace) -> None:
     ws = repo_workspace
+    law_at_version_one(ws)
     base = git(ws, "rev-parse", "HEAD").strip()
     edit(ws, FEES, "Company will pay Partner a fee", "Company will pay Partner a referral fee")
     edit(ws, LAW, "irrevocably submits", "irrevocably and unconditionally submits")
@@ -370,6 +379,7 @@ def test_impact_tells_rounds_on_the_old_text_from_rounds_already_up_to_date(
     repo_workspace: Workspace, tmp_path: Path
 ) -> None:
     ws = repo_workspace
+    law_at_version_one(ws)
     base = git(ws, "rev-parse", "HEAD").strip()
     assert run_cli(ws, "build", "acme").exit_code == 0  # round 1 on version 1 of governing-law
     edit(ws, LAW, "irrevocably submits", "irrevocably and unconditionally submits")

@@ -15,12 +15,13 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from assembler.assembly import markdown
+from assembler.assembly import blanks, localise, markdown
 from assembler.assembly.defined_terms import check_terms, require_defined
 from assembler.assembly.sandbox import UnsetValue, sandbox
 from assembler.assembly.wording import Override, replace_subclause, stale
 from assembler.deals.contract import Deal
 from assembler.errors import AssemblyError, LibraryError
+from assembler.library.jurisdictions import profile_for
 from assembler.library.loader import Clause, Library
 from assembler.library.patterns import plain_text
 from assembler.library.plan import printed_dates
@@ -106,6 +107,7 @@ def clause_context(
     context["model"] = {"id": model.id, "title": model.title}
     context["document"] = {"id": document.id, "title": document.title, "kind": document.kind}
     context["milestones"] = printed_dates(deal, library, today)
+    context["jurisdiction"] = localise.clause_values(deal, profile_for(deal, library))
     return context
 
 
@@ -120,16 +122,20 @@ class ClauseRenderer:
         today: dt.date | None = None,
         overrides: tuple[Override, ...] = (),
     ) -> None:
-        self._sources = {o.template_name: o.body for o in overrides}
+        profile = profile_for(deal, library)
+        self._sources = {o.template_name: o.body for o in overrides}  # the deal's wording: not localised
 
         def load(name: str) -> str | None:
             if name in self._sources:
                 return self._sources[name]
             clause = library.clauses.get(name)
-            return None if clause is None else clause.body
+            return None if clause is None else localise.localise(clause.body, library, profile.spelling)
 
         self._env = sandbox(deal.terms.currency, loader=jinja2.FunctionLoader(load))
-        self._context = clause_context(deal, library, document, today)
+        self._env.filters["long_date"] = localise.long_date_filter(profile.date_style)
+        self._context = localise.localise_dates(
+            blanks.fill(clause_context(deal, library, document, today), library), profile.date_style
+        )
 
     def render(self, clause: Clause) -> str:
         """The clause's body rendered in the sandbox with this deal's values, tidied."""
@@ -211,8 +217,9 @@ def assemble(
 ) -> AssembledDocument:
     """Render every clause of the document, with the deal's wording in place, and join them into one text;
     `today` (the build date) keeps printed milestone dates from lying in the past."""
-    document = library.document(document_id)
-    clauses = plan(deal, library, document_id)
+    profile = profile_for(deal, library)
+    document = localise.localise_document(library.document(document_id), library, profile)
+    clauses = [localise.localise_clause(c, library, profile) for c in plan(deal, library, document_id)]
     renderer = ClauseRenderer(deal, library, document, today, overrides)
     wording = {c.id: tuple(o for o in overrides if o.clause_id == c.id) for c in clauses}
 
@@ -267,8 +274,9 @@ def assemble(
         )
         for clause in clauses
     )
-    report = check_terms([(p.clause, p.text) for p in placed], library.defined_terms)
-    require_defined(report, library.defined_terms, document.title)
+    terms = localise.localised_terms(library, profile)
+    report = check_terms([(p.clause, p.text) for p in placed], terms)
+    require_defined(report, terms, document.title)
     warnings = tuple(
         f'{document.title}: the defined term "{term}" is defined but never used' for term in report.unused
     )

@@ -24,6 +24,7 @@ from pydantic import (
 from assembler.deals.currencies import ISO_4217
 from assembler.deals.fields import Days as Days
 from assembler.deals.fields import Email as Email
+from assembler.deals.fields import Fact, NoticeEmail
 from assembler.deals.fields import Money as Money
 from assembler.deals.fields import Name as Name
 from assembler.deals.fields import Percent as Percent
@@ -79,8 +80,8 @@ def check_deal_id(deal_id: str) -> str:
 class Signatory(Strict):
     """The person who signs for a party (`signatory` in deal.yaml)."""
 
-    name: Name
-    title: Name
+    name: Fact
+    title: Fact
     # Where DocuSign sends the envelope (`sign --prepare`); optional until then.
     email: Email | None = None
 
@@ -89,8 +90,9 @@ class Party(Strict):
     """A party to the agreement (`company` in deal.yaml): names, address and signatory."""
 
     name: Name
-    entity: Name | None = None
-    address: Name | None = None
+    entity: Fact | None = None
+    address: Fact | None = None
+    notice_email: NoticeEmail | None = None
     signatory: Signatory
 
 
@@ -146,8 +148,8 @@ class OemTerms(Strict):
     royalty_pct: Percent | None = None
     licence_fee: Money | None = None
     minimum_annual_royalty: Money | None = None
-    licensed_product: Text
-    partner_product: Text
+    licensed_product: Fact
+    partner_product: Fact
     reporting_days: Days = 30
 
     @model_validator(mode="after")

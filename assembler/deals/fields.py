@@ -37,6 +37,16 @@ Text = Annotated[str, AfterValidator(_clean_text)]
 Name = Annotated[str, AfterValidator(_clean_text), AfterValidator(check_name)]
 
 
+def _clean_fact(value: str) -> str:
+    """A fact the deal may not know yet: "" is kept (it prints as a blank; see assembly/blanks.py)."""
+    return "" if not value.strip() else check_name(_clean_text(value))
+
+
+# Facts (entities, addresses, signatories, products) are names too, but may be left empty.
+Fact = Annotated[str, AfterValidator(_clean_fact)]
+NoticeEmail = Annotated[str, Field(pattern=r"^$|^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[A-Za-z]{2,}$")]
+
+
 # The budgets (deals/limits.py) wrap pydantic's own constraints, so the JSON schema keeps its bounds.
 Percent = Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False), BeforeValidator(bounded_number)]
 

@@ -9,6 +9,7 @@ from typing import Any
 from jinja2 import nodes
 from jinja2.defaults import DEFAULT_NAMESPACE
 
+from assembler.assembly.localise import context_paths as jurisdiction_paths
 from assembler.deals.contract import Deal, term_paths
 from assembler.library.loader import Library
 
@@ -30,6 +31,7 @@ def context_paths(library: Library) -> set[str]:
         "document.kind",
     }
     paths |= {"milestones", *(f"milestones.{m.id}" for m in library.timeline.milestones)}
+    paths |= jurisdiction_paths()
     return paths
 
 

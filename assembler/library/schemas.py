@@ -200,6 +200,7 @@ class HouseCompany(Strict):
     name: str
     entity: str | None = None
     address: str | None = None
+    notice_email: str | None = None
     signatory: Signatory
 
 

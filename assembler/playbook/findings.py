@@ -23,6 +23,7 @@ from assembler.playbook.clock import (
     preliminary_first_findings,
     week_plan,
 )
+from assembler.playbook.drafting_checks import drafting_findings
 from assembler.playbook.economics import economics_findings
 from assembler.playbook.finding import SEVERITY_ORDER, Finding, Severity
 from assembler.playbook.positions import (
@@ -160,6 +161,7 @@ def evaluate(
         *finance_findings(deal, library, assembled, first_round),
         *economics_findings(deal, library),
         *(Finding(names.RULE, "blocking", message) for message in names.name_findings(deal)),
+        *(Finding(*raw) for raw in drafting_findings(deal, library, assembled)),
     ]
     if progress is not None:
         findings += preliminary_first_findings(deal, library, assembled.document, progress)

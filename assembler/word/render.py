@@ -14,7 +14,6 @@ import io
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from importlib import resources
-from typing import Any
 
 from assembler.assembly.assemble import AssembledDocument, assemble
 from assembler.assembly.wording import deal_overrides
@@ -23,6 +22,7 @@ from assembler.deals.layout import Workspace
 from assembler.errors import LibraryError
 from assembler.library.loader import Library
 from assembler.library.validate import open_document
+from assembler.word.layout import finish_shell
 from assembler.word.package import (
     BODY_MARKER,
     DRAFT_MARKING,
@@ -33,9 +33,8 @@ from assembler.word.package import (
     write_package,
 )
 from assembler.word.pandoc import markdown_to_docx
-
-# The cover's line on every draft; the execution version replaces it with the Effective Date.
-STATUS_LINE = "Draft for discussion \u2014 subject to contract"
+from assembler.word.shell import STATUS_LINE as STATUS_LINE
+from assembler.word.shell import localised_shell_context
 
 
 def epoch_of(day: dt.date) -> int:
@@ -48,28 +47,6 @@ def draft_marking(document_title: str, round_number: int) -> str:
     return f"DRAFT \u2014 {document_title} \u2014 Round {round_number} \u2014 Confidential"
 
 
-def _shell_context(assembled: AssembledDocument, deal: Deal) -> dict[str, Any]:
-    document = assembled.document
-    if document.kind in ("agreement", "amendment"):
-        intro = (
-            f"IN WITNESS WHEREOF, the Parties have caused this {document.title} to be executed by their "
-            "duly authorised representatives as of the Effective Date."
-        )
-    else:
-        intro = (
-            f"Signed by the authorised representatives of the Parties to record their intent. This "
-            f"{document.title} is non-binding except for the provisions it expressly states to be binding."
-        )
-    return {
-        "document_title": document.title,
-        # The round is in the header; keeping it off the page keeps it out of the redlines' text changes.
-        "status_line": STATUS_LINE,
-        "signature_intro": intro,
-        "company": deal.company.model_dump(),
-        "partner": deal.partner.model_dump(),
-    }
-
-
 def fill_shell(assembled: AssembledDocument, library: Library, deal: Deal) -> bytes:
     """The house shell's document.xml with cover, parties block and signature page filled (docxtpl).
 
@@ -77,7 +54,7 @@ def fill_shell(assembled: AssembledDocument, library: Library, deal: Deal) -> by
     """
     from docxtpl import DocxTemplate  # imported here: it loads while pandoc renders the body
 
-    context = _shell_context(assembled, deal)
+    context = localised_shell_context(assembled.document, deal, library)
     path = library.root / "templates" / "shell.docx"
     if not path.exists():
         raise LibraryError("clause_library/templates/shell.docx is missing; run `make house-style`")
@@ -85,7 +62,8 @@ def fill_shell(assembled: AssembledDocument, library: Library, deal: Deal) -> by
     template.render(context, autoescape=True)
     out = io.BytesIO()
     template.save(out)
-    return read_parts(out.getvalue())["word/document.xml"]
+    shell_xml = read_parts(out.getvalue())["word/document.xml"]
+    return finish_shell(shell_xml, deal, library, assembled.document)
 
 
 def render_body(assembled: AssembledDocument, library: Library, when: dt.date) -> bytes:
