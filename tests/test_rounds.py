@@ -84,9 +84,10 @@ def test_round_then_edit_then_round_with_exact_redline(repo_workspace: Workspace
     )
     commit_date = git(ws, "log", "-1", "--format=%cd", "--date=format-local:%Y-%m-%dT%H:%M:%SZ").strip()
     marks = re.findall(r"<w:(ins|del) ([^>]*)>", xml)
+    # one change in the key-terms table, one in the incentives clause
     assert [(kind, attributes) for kind, attributes in marks] == [
-        ("ins", f'w:author="Northwind Legal" w:id="1" w:date="{commit_date}"'),
-        ("del", f'w:author="Northwind Legal" w:id="2" w:date="{commit_date}"'),
+        (kind, f'w:author="Northwind Legal" w:id="{number}" w:date="{commit_date}"')
+        for number, kind in enumerate(["ins", "del", "ins", "del"], start=1)
     ]
     assert_redline_between(redline, round_docx(ws, 1), round_docx(ws, 2))
     summary = (ws.deal_dir("acme") / "redlines" / "co-sell-agreement.r1-r2.md").read_text()
@@ -330,8 +331,17 @@ def test_git_diff_of_docx_shows_text(repo_workspace: Workspace) -> None:
     lines = diff.splitlines()
     removed = [line for line in lines if line.startswith("-") and not line.startswith("---")]
     added = [line for line in lines if line.startswith("+") and not line.startswith("+++")]
-    assert removed == ["-    (a) for a Sourced Opportunity, 10% of the First-Year ACV of that contract; and"]
-    assert added == ["+    (a) for a Sourced Opportunity, 12% of the First-Year ACV of that contract; and"]
+    fees_row = (
+        "  Fees             {}% for sourced opportunities and 5% for influenced opportunities (Section 6)"
+    )
+    assert removed == [
+        "-" + fees_row.format(10),
+        "-    (a) for a Sourced Opportunity, 10% of the First-Year ACV of that contract; and",
+    ]
+    assert added == [
+        "+" + fees_row.format(12),
+        "+    (a) for a Sourced Opportunity, 12% of the First-Year ACV of that contract; and",
+    ]
 
 
 @pytest.mark.skipif(
