@@ -308,10 +308,11 @@ def test_wording_that_drops_a_mandatory_provision_names_the_checklist_item(round
     ws = round1
     folder = ws.deal_dir("acme") / "wording"
     folder.mkdir()
-    # Their counsel's limitation clause: the exclusion of indirect loss only, no cap.
+    # Their counsel's limitation clause: the exclusion of indirect loss only, no cap (the caps the key-terms
+    # table names are left to a side letter, so the document still defines them).
     (folder / "limitation-of-liability.md").write_text(
         "Neither Party is liable to the other for any indirect, special or consequential damages arising out "
-        "of this Agreement.\n"
+        'of this Agreement. The Parties will agree the "General Cap" and the "Super-Cap" in a side letter.\n'
     )
     _append_yaml(
         ws,

@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from assembler.assembly.assemble import ClauseRenderer, assemble, plan
+from assembler.assembly.localise import localise
 from assembler.assembly.markdown import as_text, number_words
 from assembler.assembly.wording import WORDING_DIR, Override, deal_overrides
 from assembler.atomic_write import write_files_atomically
@@ -29,6 +30,7 @@ from assembler.intake.edits import apply_change, words
 from assembler.intake.report import TriageItem
 from assembler.intake.safety import open_untrusted
 from assembler.intake.triage import triage_items
+from assembler.library.jurisdictions import profile_for
 from assembler.library.loader import Clause, Library
 from assembler.library.validate import choose_document, read_valid_deal
 from assembler.playbook.negotiation import today_from
@@ -304,7 +306,9 @@ def accept(
                 f"{clause_id}: has sub-clause wording; edit {existing.declared.file} by hand to add "
                 "change(s) " + ", ".join(str(i.number) for i in items)
             )
-        source = existing.body if existing is not None else clause.body
+        # The library's text as this deal's document prints it (its jurisdiction's spelling).
+        spelling = profile_for(deal, library).spelling
+        source = existing.body if existing is not None else localise(clause.body, library, spelling)
         rendered = (
             renderer.render_with(clause, (existing,)) if existing is not None else renderer.render(clause)
         )
