@@ -92,16 +92,21 @@ def test_the_execution_version_has_the_rounds_wording_and_no_draft_marks(repo_wo
 
 
 def test_the_effective_date_of_the_deal_is_stated(repo_workspace: Workspace) -> None:
+    from assembler.library.jurisdictions import profile_for_law
+    from assembler.library.loader import Library
     from assembler.word.execution import execution_docx
 
     ws = repo_workspace
     assert run_cli(ws, "build", "acme").exit_code == 0
+    # acme is governed by Delaware law: its cover prints that profile's draft status line
+    status_line = profile_for_law("Delaware, USA", Library(ws.library_root)).draft_status
     executed = execution_docx(
         round_docx(ws),
         document_title="Co-Sell Agreement",
         round_number=1,
         effective_date=dt.date(2026, 12, 1),
         when=dt.date(2026, 12, 1),
+        status_line=status_line,
     )
     assert "Effective Date: December 1, 2026" in package_text(executed).splitlines()
     with pytest.raises(Exception, match="lacks the house draft header"):
@@ -111,6 +116,7 @@ def test_the_effective_date_of_the_deal_is_stated(repo_workspace: Workspace) -> 
             round_number=2,
             effective_date=None,
             when=dt.date(2026, 12, 1),
+            status_line=status_line,
         )
 
 

@@ -12,11 +12,13 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from assembler.assembly.localise import localise
 from assembler.atomic_write import write_files_atomically
 from assembler.deals.contract import Deal
 from assembler.deals.layout import Workspace
 from assembler.errors import SignatureError
 from assembler.library.checklists import pre_signature_checklist
+from assembler.library.jurisdictions import profile_for
 from assembler.library.loader import Library
 from assembler.library.schemas import Document
 from assembler.library.validate import load_valid_deal
@@ -132,7 +134,7 @@ def round_problems(
 
 
 def make_execution_version(
-    repo: Repository, deal: Deal, document: Document, signed: Round
+    repo: Repository, deal: Deal, document: Document, signed: Round, library: Library
 ) -> ExecutionVersion:
     """Transform the round's committed DOCX into its execution version; add the PDF if LibreOffice is here."""
     from assembler.word.libreoffice import docx_to_pdf, soffice_path
@@ -144,9 +146,12 @@ def make_execution_version(
             f"{name}: the file committed in round {signed.number} ({signed.commit[:12]}) does not match its "
             "Docx-SHA256 trailer; the history was altered, do not sign from it"
         )
+    # The round printed the title in its jurisdiction's spelling and the profile's draft status line.
+    profile = profile_for(deal, library)
     docx = execution_docx(
         round_docx,
-        document_title=document.title,
+        document_title=localise(document.title, library, profile.spelling),
+        status_line=profile.draft_status,
         round_number=signed.number,
         # An amendment takes effect on its own last signature, whatever the agreement's effective date.
         effective_date=deal.effective_date if document.kind != "amendment" else None,
@@ -237,7 +242,7 @@ def prepare(
         prepared = find_preparation(repo, deal_id, document_id)
         version = committed_version(repo, prepared, latest) if prepared else None
         status = "up to date" if version is not None else "prepared"
-        version = version or make_execution_version(repo, deal, document, latest)
+        version = version or make_execution_version(repo, deal, document, latest, library)
         files = {
             **version.files(),
             executed_path(deal_id, document_id, ENVELOPE): envelope_json(

@@ -157,7 +157,7 @@ def sign(
             )
         prepared = find_preparation(repo, deal_id, document_id)
         committed = committed_version(repo, prepared, latest) if prepared else None
-        version = committed or make_execution_version(repo, deal, document, latest)
+        version = committed or make_execution_version(repo, deal, document, latest, library)
         files = {} if committed else version.files()
         companions, items, first_qbr = _execution_files(
             workspace, deal_id, deal, library, document, version, copy, signed_on

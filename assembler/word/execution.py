@@ -116,6 +116,7 @@ def execution_docx(
     round_number: int,
     effective_date: dt.date | None,
     when: dt.date,
+    status_line: str = STATUS_LINE,
 ) -> bytes:
     """The execution version of a round's DOCX (same body, no draft marks, Effective Date, anchors)."""
     parts = read_parts(round_docx)
@@ -131,7 +132,7 @@ def execution_docx(
     root = parse_xml(parts["word/document.xml"])
     body = root.find("w:body", NS)
     assert body is not None
-    status = [p for p in body.iterfind("w:p", NS) if paragraph_text(p) == STATUS_LINE]
+    status = [p for p in body.iterfind("w:p", NS) if paragraph_text(p) == status_line]
     cells = _signature_cells(body)
     if not replaced or len(status) != 1 or len(cells) != len(PARTIES):
         raise RenderError(
