@@ -22,10 +22,10 @@ from assembler.deals.layout import DealLayout, Workspace
 from assembler.errors import AssemblerError, RepositoryError
 from assembler.library.loader import Library
 from assembler.library.plan import slip_days
+from assembler.playbook.approvals import evaluate_proven
 from assembler.playbook.clock import Progress, progress_from_git
-from assembler.playbook.findings import Finding, blocking, evaluate, finance_findings
+from assembler.playbook.findings import Finding, blocking, finance_findings
 from assembler.playbook.negotiation import today_from
-from assembler.playbook.wording import wording_findings
 from assembler.rounds.executed import refuse_if_executed
 from assembler.rounds.rebuild import library_differences
 from assembler.rounds.redline import redline_docx
@@ -102,8 +102,9 @@ def build(
     )
     planned_from = today if slip_days(rendered.deal, rendered.library, today) else None
     progress = _progress(workspace, deal_id, rendered.library) if commit else None
-    findings = evaluate(rendered.deal, rendered.library, rendered.checked, progress=progress)
-    findings += wording_findings(rendered.deal, rendered.library, rendered.checked)
+    findings = evaluate_proven(
+        workspace.root, deal_id, rendered.deal, rendered.library, rendered.checked, progress=progress
+    )
     blockers = blocking(findings)
     if commit and blockers:
         raise AssemblerError(

@@ -13,15 +13,13 @@ from assembler.errors import RepositoryError
 from assembler.library.loader import Library
 from assembler.library.plan import target_days
 from assembler.library.validate import open_document
+from assembler.playbook.approvals import evaluate_proven
 from assembler.playbook.clock import progress_from_git
-from assembler.playbook.finding import SEVERITY_ORDER
 from assembler.playbook.findings import (
-    evaluate,
     rate_positions,
     week_plan,
 )
 from assembler.playbook.negotiation import DealState, concession_ledger, negotiation_markdown, today_from
-from assembler.playbook.wording import wording_findings
 from assembler.rounds.round import latest_round, rounds
 
 
@@ -55,9 +53,15 @@ def deal_state(
         )
         for r in found
     ]
-    findings = evaluate(deal, library, assembled, today=day, progress=progress, first_round=latest is None)
-    findings = sorted(
-        findings + wording_findings(deal, library, assembled), key=lambda f: SEVERITY_ORDER[f.severity]
+    findings = evaluate_proven(
+        workspace.root,
+        deal_id,
+        deal,
+        library,
+        assembled,
+        today=day,
+        progress=progress,
+        first_round=latest is None,
     )
     return DealState(
         deal_id,

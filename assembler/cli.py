@@ -9,7 +9,9 @@ from typing import Any
 
 import click
 
+from assembler.cli_approve import approve
 from assembler.cli_library import library
+from assembler.cli_maintenance import house_style, schema
 from assembler.cli_portfolio import calendar, site
 from assembler.cli_sign import sign, verify
 from assembler.cli_wording import accept, adopt, ingest, wording
@@ -382,33 +384,14 @@ def status(today: dt.datetime | None) -> None:
         raise DealError("\n".join(f"{row.deal_id}: {row.error}" for row in broken))
 
 
-@cli.command()
-def schema() -> None:
-    """Write the JSON Schemas of deal, clause and model files to schemas/."""
-    # lazy: the command's own modules load only when it runs, so start-up and --help stay fast
-    from assembler.library.json_schemas import write_schemas
-
-    workspace = _workspace()
-    for path in write_schemas(workspace.root / "schemas"):
-        click.echo(f"Wrote {workspace.relative(path)}")
-
-
-@cli.command("house-style")
-def house_style() -> None:
-    """Regenerate clause_library/templates/*.docx (the Word house style) from assembler/house_style.py."""
-    # lazy: the command's own modules load only when it runs, so start-up and --help stay fast
-    from assembler.word.house_style import write_templates
-
-    workspace = _workspace()
-    for path in write_templates(workspace.library_root / "templates"):
-        click.echo(f"Wrote {workspace.relative(path)}")
-
-
 cli.add_command(library)
 cli.add_command(site)
 cli.add_command(calendar)
 for _command in (ingest, accept, adopt, wording, sign, verify):
     cli.add_command(_command)
+cli.add_command(approve)
+cli.add_command(schema)
+cli.add_command(house_style)
 
 
 def main() -> None:

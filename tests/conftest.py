@@ -158,7 +158,41 @@ def repo_workspace(workspace: Workspace) -> Workspace:
     git(workspace, "init", "-q", "-b", "main")
     git(workspace, "add", "-A")
     git(workspace, "commit", "-q", "-m", "Clause library and deals")
+    sign_examples_as_their_signers(workspace)
     return workspace
+
+
+APPROVERS = {
+    "CPO": ("Jordan Ellis", "jordan.ellis@northwind.example"),
+    "Legal": ("Morgan Reyes", "morgan.reyes@northwind.example"),
+    "Finance": ("Priya Natarajan", "priya.natarajan@northwind.example"),
+}
+
+
+def commit_as(workspace: Workspace, role: str, message: str, *paths: str) -> None:
+    """Commit `paths` authored by the person the library lists for `role` (as their own `approve` would)."""
+    name, email = APPROVERS[role]
+    git(workspace, "add", "--", *paths)
+    git(workspace, "commit", "-q", f"--author={name} <{email}>", "-m", message, "--", *paths)
+
+
+def sign_examples_as_their_signers(workspace: Workspace) -> None:
+    """The example deals' approvals, as the repository's history records them: each added by its giver."""
+    for path in sorted((workspace.root / "agreements").glob("*/deal.yaml")):
+        deal = path.parent.name
+        approvals = deal_value(workspace, deal, "approvals", default=[])
+        if not approvals:
+            continue
+        set_deal(workspace, deal, {"approvals": REMOVE})
+        git(workspace, "commit", "-q", "-am", f"{deal}: approvals are given by their signers")
+        for index, approval in enumerate(approvals):
+            set_deal(workspace, deal, {f"approvals.{index}": dict(approval)})
+            commit_as(
+                workspace,
+                str(approval["role"]),
+                f"{deal}: {approval['role']} sign-off",
+                f"agreements/{deal}/deal.yaml",
+            )
 
 
 # --- deal edits -------------------------------------------------------------------------------------------

@@ -9,7 +9,16 @@ import pytest
 
 from assembler.deals.layout import Workspace
 
-from .conftest import REMOVE, deal_value, git, run_cli, set_deal
+from .conftest import (
+    APPROVERS,
+    REMOVE,
+    commit_as,
+    deal_value,
+    git,
+    run_cli,
+    set_deal,
+    sign_examples_as_their_signers,
+)
 
 TODAY = "2026-11-26"
 
@@ -38,20 +47,27 @@ def set_terms(ws: Workspace, terms: dict[str, object], deal: str = "acme") -> No
 
 
 def approve(ws: Workspace, *grants: tuple[str, str], deal: str = "acme") -> None:
-    first = len(deal_value(ws, deal, "approvals", default=[]))
-    set_deal(
-        ws,
-        deal,
-        {
-            f"approvals.{first + i}": {
-                "role": role,
-                "name": f"Signer {role}",
-                "date": dt.date(2026, 11, 20),
-                "covers": [rule],
-            }
-            for i, (role, rule) in enumerate(grants)
-        },
-    )
+    """Sign-offs as the library requires them: each committed to deal.yaml by the person listed for it."""
+    if not (ws.root / ".git").exists():
+        git(ws, "init", "-q", "-b", "main")
+        git(ws, "add", "-A")
+        git(ws, "commit", "-q", "-m", "Clause library and deals")
+    for role, rule in grants:
+        first = len(deal_value(ws, deal, "approvals", default=[]))
+        name = APPROVERS[role][0]
+        set_deal(
+            ws,
+            deal,
+            {
+                f"approvals.{first}": {
+                    "role": role,
+                    "name": name,
+                    "date": dt.date(2026, 11, 20),
+                    "covers": [rule],
+                }
+            },
+        )
+        commit_as(ws, role, f"{deal}: {role} sign-off on {rule}", f"agreements/{deal}/deal.yaml")
 
 
 RED_FLAGS = [
@@ -106,6 +122,7 @@ def test_each_red_flag_blocks_check_and_build(
     git(workspace, "init", "-q", "-b", "main")
     git(workspace, "add", "-A")
     git(workspace, "commit", "-q", "-m", "deals")
+    sign_examples_as_their_signers(workspace)  # acme's own sign-offs, proven by their givers' commits
     built = run_cli(workspace, "build", "acme")
     assert built.exit_code == 1
     lines = built.stderr.splitlines()
@@ -139,7 +156,7 @@ def test_sign_off_turns_red_flags_into_warnings_but_not_the_others(workspace: Wo
     assert found["red-flag.partner-audit-of-customer-list"] == "blocking"
     assert found["red-flag.non-compete-core-product"] == "blocking"  # reject immediately
     assert (
-        "accepted with sign-off by Signer CPO (CPO, 2026-11-20), Signer Legal (Legal, 2026-11-20)"
+        "accepted with sign-off by Jordan Ellis (CPO, 2026-11-20), Morgan Reyes (Legal, 2026-11-20)"
         in (messages(workspace)["red-flag.mfn-pricing"])
     )
     assert check(workspace).exit_code == 1
@@ -258,7 +275,8 @@ def test_concession_ledger_over_three_rounds(repo_workspace: Workspace) -> None:
     assert "Concession ledger" in result.stdout and "partner" in result.stdout
 
 
-def test_status_shows_every_deal_with_its_clock(workspace: Workspace) -> None:
+def test_status_shows_every_deal_with_its_clock(repo_workspace: Workspace) -> None:
+    workspace = repo_workspace  # the example deals' sign-offs are proven by their commits
     result = run_cli(workspace, "status", "--today", TODAY)
     assert result.exit_code == 0
     days = {
@@ -290,3 +308,56 @@ def test_finance_validation_warning_on_a_first_round(repo_workspace: Workspace) 
     assert "Warning: finance.no-validation: No Finance validation" in result.stderr
     acme = run_cli(repo_workspace, "build", "acme")  # acme records a Finance approval
     assert "finance.no-validation" not in acme.stderr
+
+
+def test_an_approval_counts_only_when_committed_by_a_person_listed_for_its_role(
+    repo_workspace: Workspace,
+) -> None:
+    ws = repo_workspace
+    set_terms(ws, {"mfn_pricing": True})
+    git(ws, "commit", "-q", "-am", "acme: MFN pricing asked")
+    for role in ("CPO", "Legal"):  # typed into deal.yaml and committed by someone else (the test's identity)
+        first = len(deal_value(ws, "acme", "approvals", default=[]))
+        name = APPROVERS[role][0]
+        grant = {"role": role, "name": name, "date": dt.date(2026, 11, 20), "covers": ["mfn-pricing"]}
+        set_deal(ws, "acme", {f"approvals.{first}": grant})
+    git(ws, "commit", "-q", "-am", "acme: sign-offs typed in by the alliances team")
+    assert findings(ws)["red-flag.mfn-pricing"] == "blocking"
+    unproven = [f.message for f in state_of(ws).findings if f.rule == "approval.unproven"]
+    assert any(
+        "was added in commit" in m
+        and "by Dana Legal <legal@northwind.example>, who is not listed for CPO" in m
+        for m in unproven
+    )
+    # The same approvals, removed and recorded again by their givers, lift the flag.
+    last = len(deal_value(ws, "acme", "approvals")) - 1
+    set_deal(ws, "acme", {f"approvals.{last}": REMOVE})
+    set_deal(ws, "acme", {f"approvals.{last - 1}": REMOVE})
+    git(ws, "commit", "-q", "-am", "acme: unproven sign-offs removed")
+    approve(ws, ("CPO", "mfn-pricing"), ("Legal", "mfn-pricing"))
+    assert findings(ws)["red-flag.mfn-pricing"] == "warning"
+
+
+def test_assembler_approve_commits_the_sign_off_as_its_giver(repo_workspace: Workspace) -> None:
+    ws = repo_workspace
+    set_terms(ws, {"mfn_pricing": True})
+    git(ws, "commit", "-q", "-am", "acme: MFN pricing asked")
+    refused = run_cli(ws, "approve", "acme", "--role", "CPO", "--covers", "mfn-pricing")
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("Error: Dana Legal <legal@northwind.example> is not listed for CPO")
+    for role in ("CPO", "Legal"):
+        name, email = APPROVERS[role]
+        env = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email}
+        with pytest.MonkeyPatch.context() as patch:
+            for key, value in env.items():
+                patch.setenv(key, value)
+            result = run_cli(
+                ws, "approve", "acme", "--role", role, "--covers", "mfn-pricing", "--today", TODAY
+            )
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout.startswith(f"{role} sign-off by {name} on acme (covers: mfn-pricing) committed")
+        assert git(ws, "log", "-1", "--format=%an <%ae>").strip() == f"{name} <{email}>"
+    assert git(ws, "status", "--porcelain") == ""
+    assert findings(ws)["red-flag.mfn-pricing"] == "warning"
+    bad = run_cli(ws, "approve", "acme", "--role", "CPO", "--covers", "no-such-rule")
+    assert bad.exit_code == 2 and "not a rule a sign-off covers" in bad.stderr

@@ -12,7 +12,7 @@ import pytest
 
 from assembler.deals.layout import Workspace
 
-from .conftest import REMOVE, docx_text, git, run_cli, set_deal
+from .conftest import REMOVE, deal_value, docx_text, git, run_cli, set_deal
 
 TODAY = "2026-11-26"
 MODELS = ["referral", "co-sell", "reseller", "implementation", "oem", "joint-venture", "technology-alliance"]
@@ -39,9 +39,10 @@ def finding_column(stdout: str) -> str:
 
 
 def drop_preliminary_sign_off(ws: Workspace, deal: str = "acme") -> None:
-    path = ws.deal_file(deal)
-    lines = [line for line in path.read_text().splitlines(keepends=True) if "preliminary-first" not in line]
-    path.write_text("".join(lines))
+    approvals = deal_value(ws, deal, "approvals", default=[])
+    for index in reversed(range(len(approvals))):
+        if "preliminary-first" in approvals[index].get("covers", []):
+            set_deal(ws, deal, {f"approvals.{index}": REMOVE})
 
 
 # 7. status never aborts for one bad deal ------------------------------------------------------------------

@@ -15,7 +15,17 @@ import pytest
 
 from assembler.deals.layout import Workspace
 
-from .conftest import GIT_ENV, REPO, copy_workspace, files_under, git, run_cli, set_deal, sign_acme
+from .conftest import (
+    GIT_ENV,
+    REPO,
+    copy_workspace,
+    files_under,
+    git,
+    run_cli,
+    set_deal,
+    sign_acme,
+    sign_examples_as_their_signers,
+)
 
 TODAY = "2026-11-25"
 HOSTILE = "<script>window.__injected = 1</script> Smith & \"Sons\" 'Ltd'"
@@ -36,6 +46,7 @@ def _portfolio(root: Path) -> Workspace:
     git(ws, "init", "-q", "-b", "main")
     git(ws, "add", "-A")
     git(ws, "commit", "-q", "-m", "Clause library and deals")
+    sign_examples_as_their_signers(ws)  # the deals' sign-offs, proven by their givers' commits
     assert run_cli(ws, "build", "brightpath").exit_code == 0
     set_deal(ws, "brightpath", {"terms.referral_fee_pct": Decimal("11")})
     second = run_cli(ws, "build", "brightpath")

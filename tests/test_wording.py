@@ -3,6 +3,7 @@ wording, the next round built with exactly that wording, and the wording checked
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 from pathlib import Path
@@ -15,7 +16,7 @@ from assembler.deals.layout import Workspace
 from assembler.intake.tracked_changes import W, resolved, text_of
 from assembler.word.pandoc import docx_to_text, run_pandoc
 
-from .conftest import docx_text, git, run_cli
+from .conftest import APPROVERS, commit_as, deal_value, docx_text, git, run_cli, set_deal
 from .docx_edits import EditableDocx
 
 TERMINATION = "Either Party may terminate this Agreement for convenience"
@@ -292,15 +293,17 @@ def test_accepted_red_flag_language_needs_force_and_blocks_until_signed_off(
     built = run_cli(ws, "build", "acme")
     assert built.exit_code == 1 and rule in built.stderr
 
-    path = ws.deal_file("acme")
-    path.write_text(
-        path.read_text().replace(
-            "approvals:\n",
-            "approvals:\n"
-            "  - {role: CPO, name: Jordan Ellis, date: 2026-11-24, covers: [broad-exclusivity]}\n"
-            "  - {role: Legal, name: Dana Legal, date: 2026-11-24, covers: [broad-exclusivity]}\n",
-        )
-    )
+    git(ws, "commit", "-q", "-am", "acme: the accepted exclusivity wording")
+    for role in ("CPO", "Legal"):  # each sign-off committed by its giver
+        first = len(deal_value(ws, "acme", "approvals", default=[]))
+        grant = {
+            "role": role,
+            "name": APPROVERS[role][0],
+            "date": dt.date(2026, 11, 24),
+            "covers": ["broad-exclusivity"],
+        }
+        set_deal(ws, "acme", {f"approvals.{first}": grant})
+        commit_as(ws, role, f"acme: {role} sign-off", "agreements/acme/deal.yaml")
     assert _findings(ws)[rule][0] == "warning"
 
 

@@ -235,6 +235,10 @@ class Config(Strict):
     committer: Mailbox | None = None
     announcement: Announcement | None = None
     first_qbr_days: Annotated[int, Field(ge=1, le=366)] = 90
+    # Who may sign off for each role: an approval counts only if the commit adding it was authored by one of
+    # them, under their own name (and, with signed_approvals, carries a signature git verifies).
+    approvers: dict[Literal["CPO", "Legal", "Finance"], list[Mailbox]] = {}
+    signed_approvals: bool = False
     # Rounds, receipts and executions are committed only on this branch (elsewhere: --no-commit).
     branch: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")] = "main"
     docusign: DocuSign | None = None

@@ -162,6 +162,16 @@ class Repository:
         except git.GitCommandError:
             return False
 
+    def verify_commit(self, commit: str) -> bool:
+        """Whether git verifies the signature of `commit` (a full commit id)."""
+        if not _SHA1.fullmatch(commit):
+            return False
+        try:
+            self.git.verify_commit(commit)
+            return True
+        except git.GitCommandError:
+            return False
+
     def resolve_commit(self, revision: str) -> str | None:
         """The commit a user-given revision (branch, tag, sha, `HEAD~2` ...) names, or None.
 
@@ -257,6 +267,18 @@ class Repository:
             handle.write(data)
             handle.flush()
             return str(self.git.hash_object("-w", "--no-filters", "--", handle.name))
+
+    def identity(self) -> tuple[str, str]:
+        """The (name, email) git commits as here; refuses when git has none (no fallback applies)."""
+        try:
+            ident = str(self.git.var("GIT_AUTHOR_IDENT"))
+        except git.GitCommandError:
+            raise RepositoryError(
+                "git has no identity here; set your own: git config user.name 'Your Name' and "
+                "git config user.email you@example.com"
+            ) from None
+        name, _, rest = ident.partition(" <")
+        return name.strip(), rest.split(">", 1)[0].strip()
 
     def has_identity(self) -> bool:
         """Whether git has a committer and an author identity configured."""

@@ -18,8 +18,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from assembler.atomic_write import write_files_atomically
-from assembler.errors import RepositoryError
+from assembler.errors import RepositoryError, WorkspaceError
 from assembler.rounds.git import Repository
+from assembler.safe_files import escape_from
 
 JOURNAL = "assembler-pending.json"
 # Our own temporary files in the git directory (the writer lock proves no other writer owns them).
@@ -104,7 +105,7 @@ def recover(repo: Repository) -> None:
             if committed is not None and (not target.is_file() or target.read_bytes() != committed):
                 stale[target] = committed
         if stale:
-            write_files_atomically(stale)
+            write_files_atomically(stale, root=repo.root)
     repo.sync_index(paths)  # the index follows HEAD again (undoes the staging if HEAD never moved)
     path.unlink(missing_ok=True)
 
@@ -119,6 +120,11 @@ def preflight(repo: Repository, files: dict[str, bytes], tags: list[tuple[str, s
             )
     for relative in files:
         target = repo.root / relative
+        problem = escape_from(repo.root, target)
+        if problem:  # a linked folder on the way: refused before HEAD moves, not after
+            raise WorkspaceError(
+                f"{relative}: {problem}; nothing was committed: replace the link with a real folder or file"
+            )
         if target.is_dir():
             raise RepositoryError(f"{relative} is a folder; remove or rename it, then run the command again")
         folder = next(p for p in (target.parent, *target.parent.parents) if p.exists())
@@ -163,7 +169,7 @@ def record(
     for name, note in tags:
         repo.tag(name, commit, note)
     fault_point("after-tag")
-    write_files_atomically({repo.root / path: data for path, data in files.items()})
+    write_files_atomically({repo.root / path: data for path, data in files.items()}, root=repo.root)
     fault_point("after-files")
     _journal(repo).unlink(missing_ok=True)
     return commit

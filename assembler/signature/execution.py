@@ -22,7 +22,8 @@ from assembler.library.jurisdictions import profile_for
 from assembler.library.loader import Library
 from assembler.library.schemas import Document
 from assembler.library.validate import load_valid_deal
-from assembler.playbook.findings import Finding, blocking, evaluate
+from assembler.playbook.approvals import evaluate_proven
+from assembler.playbook.findings import Finding, blocking
 from assembler.rounds.executed import (
     ENVELOPE,
     EXECUTION_PDF,
@@ -92,7 +93,7 @@ def rendered_sha256(
         if is_amendment(document_id)
         else render_document(workspace, deal_id, document_id)
     )
-    findings = evaluate(rendered.deal, rendered.library, rendered.checked)
+    findings = evaluate_proven(workspace.root, deal_id, rendered.deal, rendered.library, rendered.checked)
     return hashlib.sha256(rendered.package(round_number)).hexdigest(), findings
 
 
