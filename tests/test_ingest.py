@@ -346,7 +346,8 @@ def test_real_word_files_pass_intake_and_their_tracked_changes_are_read() -> Non
     ]
     import lxml.etree as etree
 
-    from assembler.intake.tracked_changes import W, is_mark, text_of
+    from assembler.intake.tracked_changes import is_mark, text_of
+    from assembler.word.package import W
 
     ins = list(expected.document.iter(f"{{{W}}}ins"))
     dels = list(expected.document.iter(f"{{{W}}}del"))

@@ -13,7 +13,8 @@ from lxml import etree
 
 from assembler.assembly.twin import clause_sections
 from assembler.deals.layout import Workspace
-from assembler.intake.tracked_changes import W, resolved, text_of
+from assembler.intake.tracked_changes import resolved, text_of
+from assembler.word.package import W
 from assembler.word.pandoc import docx_to_text, run_pandoc
 
 from .conftest import APPROVERS, commit_as, deal_value, docx_text, git, run_cli, set_deal

@@ -16,7 +16,8 @@ from typing import Any
 
 from lxml import etree
 
-from assembler.intake.tracked_changes import W, is_mark, resolved, text_of
+from assembler.intake.tracked_changes import is_mark, resolved, text_of
+from assembler.word.package import W
 from assembler.word.pandoc import run_pandoc
 
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from assembler.intake.safety import Package, hardened_parser
+from assembler.intake.safety import Package
 from assembler.intake.tracked_changes import text_of, w
+from assembler.word.package import hardened_parser
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from lxml import etree
 from assembler.errors import IntakeError
 from assembler.intake import visible
 from assembler.safe_files import FileRefused, read_regular_file
+from assembler.word.package import hardened_parser
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
@@ -41,26 +42,10 @@ MAX_ENTRIES = 2000
 MAX_ELEMENTS = 1_000_000  # per part; a 500-page agreement has well under this
 
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-
-
-REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-
-
-CT = "http://schemas.openxmlformats.org/package/2006/content-types"
-
-
 _EXTERNAL_DANGER = ("attachedTemplate", "subDocument", "frame", "oleObject", "package", "aFChunk")
 
 
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.I)
-
-
-def hardened_parser() -> etree.XMLParser:
-    """An XML parser that resolves no entities, loads no DTD and never touches the network."""
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, dtd_validation=False
-    )
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+from assembler.word.package import W
 
 
 def w(tag: str) -> str:

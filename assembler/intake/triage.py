@@ -24,7 +24,7 @@ from assembler.deals.layout import Workspace
 from assembler.errors import AssemblerError
 from assembler.intake.comments import ReceivedComment, received_comments
 from assembler.intake.report import CLASS_ORDER, Class, TriageItem, summary, triage_markdown
-from assembler.intake.safety import Package, hardened_parser, open_untrusted, read_untrusted
+from assembler.intake.safety import Package, open_untrusted, read_untrusted
 from assembler.intake.suggest import suggest_fallback
 from assembler.intake.tracked_changes import Change, changes, paragraphs, resolved
 from assembler.intake.visible import UNSEEN_REASONS, styles_part, unseen_changes
@@ -35,6 +35,7 @@ from assembler.playbook.findings import PositionRating, rate_positions
 from assembler.rounds.sequence import record, writing
 from assembler.rounds.trailers import commit_message
 from assembler.word.house_style import COVER_BOOKMARK, SIGNATURE_BOOKMARK
+from assembler.word.package import hardened_parser
 
 PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml")
 

@@ -19,12 +19,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from assembler.intake.tracked_changes import Change, w
-
-REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-
-
-CT = "http://schemas.openxmlformats.org/package/2006/content-types"
-
+from assembler.word.package import REL
 
 MAIN_TYPES = (
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
@@ -269,11 +264,10 @@ def hidden_text(
 
 def styles_part(docx: bytes) -> etree._Element | None:
     """The style definitions of a package we made ourselves (to know which of our styles hide text)."""
-    from assembler.word.package import read_parts
+    from assembler.word.package import parse_xml, read_parts
 
     data = read_parts(docx).get("word/styles.xml")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    return etree.fromstring(data, parser) if data else None
+    return parse_xml(data) if data else None
 
 
 def unseen_changes(

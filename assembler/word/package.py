@@ -9,7 +9,10 @@ import zipfile
 
 from lxml import etree
 
+# The OOXML namespaces, named once for the package (the intake of received files uses the same).
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT = "http://schemas.openxmlformats.org/package/2006/content-types"
 
 
 # Placeholders in the house templates: every build replaces the header/footer ones; the body goes where the
@@ -29,7 +32,14 @@ NS = {"w": W}
 _FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-_SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+def hardened_parser() -> etree.XMLParser:
+    """The one XML parser for Word parts, ours and received: no entities, no DTD, never the network."""
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, dtd_validation=False
+    )
+
+
+_SAFE_PARSER = hardened_parser()
 
 
 def read_parts(data: bytes) -> dict[str, bytes]:
