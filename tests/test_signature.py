@@ -11,7 +11,7 @@ import json
 import subprocess
 from decimal import Decimal
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from assembler.deals.layout import Workspace
@@ -422,6 +422,9 @@ NASTY = "*Acme* & <Co> \"Q\" 'S' _x_ #1 {{ 7*7 }} {% if x %} \\ [l](u) Ærøskø
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# A space before a combining mark where the mail header was once folded into encoded words: it was lost.
+@example(name="\u00e9" * 34 + "\u035e \u0322 \u035f")
+@example(name="\u00e9" * 35 + " \u0322 \u035f")
 @given(
     name=st.one_of(
         st.just(NASTY), st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")))

@@ -119,12 +119,18 @@ def announcement_markdown(library: Library, subject: str, body: str) -> str:
     return f"# {subject}\n\n" + "  \n".join(headers) + "\n\n" + body
 
 
+# Folded at RFC 5322's hard limit, not 78: Python's folder can split a subject into encoded words right after
+# a space before a combining mark, and readers then drop that space (RFC 2047 ignores whitespace between
+# encoded words), so the partner's name reads back changed. Names are length-bounded: lines stay below 998.
+_EML_POLICY = email.policy.default.clone(max_line_length=998)
+
+
 def announcement_eml(
     library: Library, subject: str, body: str, signed_on: dt.date, record_sha256: str
 ) -> bytes:
     """A ready-to-send message; Date and Message-ID come from the signature, so the bytes are reproducible."""
     config = announcement_config(library)
-    message = EmailMessage(policy=email.policy.default)
+    message = EmailMessage(policy=_EML_POLICY)
     message["From"] = _address(config.sender)
     message["To"] = tuple(_address(r) for r in config.recipients)
     message["Subject"] = subject
