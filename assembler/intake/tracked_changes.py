@@ -108,15 +108,21 @@ class Paragraph:
     element: etree._Element
 
 
-def paragraphs(root: etree._Element, anchors: set[str], *, empty: bool = False) -> Iterator[Paragraph]:
-    """Paragraphs in document order (non-empty ones unless `empty`), each with the place it falls in:
-    the last anchor bookmark before it, or one inside it."""
+def placed(root: etree._Element, anchors: set[str]) -> Iterator[tuple[str, etree._Element]]:
+    """Every paragraph element in document order with the place it falls in: the last anchor bookmark before
+    it, or one inside it."""
     place = ""
     for element in root.iter(w("bookmarkStart"), w("p")):
         if element.tag == w("bookmarkStart"):
             if (element.get(w("name")) or "") in anchors:
                 place = element.get(w("name")) or place
             continue
+        yield place, element
+
+
+def paragraphs(root: etree._Element, anchors: set[str], *, empty: bool = False) -> Iterator[Paragraph]:
+    """Paragraphs in document order (non-empty ones unless `empty`), each with the place it falls in."""
+    for place, element in placed(root, anchors):
         text = text_of(element)
         if empty or text.strip():
             yield Paragraph(place, text, element)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from assembler.intake.tracked_changes import Change, w
+from assembler.intake.tracked_changes import Change, placed, w
 from assembler.word.package import REL
 
 MAIN_TYPES = (
@@ -244,12 +244,7 @@ def hidden_text(
 ) -> Iterator[tuple[str, str]]:
     """(place, text) of each paragraph's text that Word does not display (w:vanish, directly or by style)."""
     hidden_styles = _hidden_styles(styles)
-    place = ""
-    for element in root.iter(w("bookmarkStart"), w("p")):
-        if element.tag == w("bookmarkStart"):
-            if (element.get(w("name")) or "") in anchors:
-                place = element.get(w("name")) or place
-            continue
+    for place, element in placed(root, anchors):
         style_node = element.find(f"{w('pPr')}/{w('pStyle')}")
         paragraph_style = style_node.get(w("val")) or "" if style_node is not None else ""
         text = "".join(
