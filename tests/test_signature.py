@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from assembler.deals.layout import Workspace
 
-from .conftest import REMOVE, git, run_cli, set_deal
+from .conftest import REMOVE, git, round_docx, run_cli, set_deal
 
 SIGNED_ON = "2026-11-20"
 DEAL = "agreements/acme/deal.yaml"
@@ -59,15 +59,6 @@ def signed(ws: Workspace, **signature: str) -> None:
     record_signature(ws, **signature)
     result = sign(ws)
     assert result.exit_code == 0, result.stderr
-
-
-def round_docx(ws: Workspace, number: int = 1) -> bytes:
-    return subprocess.run(
-        ["git", "show", f"acme/co-sell-agreement/r{number}:agreements/acme/co-sell-agreement.docx"],
-        cwd=ws.root,
-        check=True,
-        capture_output=True,
-    ).stdout
 
 
 def test_signing_with_one_checklist_item_missing_fails_and_names_it(repo_workspace: Workspace) -> None:

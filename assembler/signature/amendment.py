@@ -22,7 +22,7 @@ from assembler.assembly import markdown
 from assembler.assembly.assemble import AssembledDocument, assemble, subclause_count
 from assembler.assembly.twin import clause_sections
 from assembler.deals.contract import Deal, deal_changes
-from assembler.deals.layout import Workspace
+from assembler.deals.layout import DealLayout, Workspace
 from assembler.errors import SignatureError
 from assembler.library.loader import Library
 from assembler.library.schemas import AMENDMENT_ID, Document
@@ -52,7 +52,7 @@ def is_amendment(document_id: str | None) -> bool:
 
 def amendment_file(deal_id: str, document_id: str) -> str:
     """The agreement as amended by an amendment (Markdown), committed with each of its rounds."""
-    return f"agreements/{deal_id}/{document_id}.agreement.md"
+    return DealLayout(deal_id).document(document_id, "agreement.md")
 
 
 @dataclass(frozen=True)
