@@ -77,3 +77,53 @@ def test_any_printable_party_name_survives_into_the_docx(hypothesis_workspace: W
             assert expected in found[place], (place, expected)
     finally:
         workspace.deal_file("brightpath").write_text(original)
+
+
+HOSTILE_CELL = (
+    "a | b <script>x</script> [click](https://evil.example) ![i](x.png) *em* _u_ `c` $m$ "
+    "snake_case_key ~~s~~ &amp; \\ q"
+)
+
+
+def _gfm_to_html(markdown_text: str) -> str:
+    import subprocess
+
+    from assembler.word.pandoc import pandoc_path
+
+    return subprocess.run(
+        [pandoc_path(), "--sandbox", "-f", "gfm", "-t", "html", "--wrap=none"],
+        input=markdown_text,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def test_report_tables_read_every_cell_literally() -> None:
+    from lxml import html as lxml_html
+
+    from assembler.assembly.markdown import code, table
+
+    lines = table(["Clause", "Comment"], [[code("id|`x`"), HOSTILE_CELL], ["two\nlines", None]])
+    tree = lxml_html.fromstring(_gfm_to_html("\n".join(lines) + "\n"))
+    rows = [[c.text_content() for c in row.xpath("./td")] for row in tree.xpath("//tbody/tr")]
+    assert rows == [["id|`x`", HOSTILE_CELL], ["two lines", "-"]]
+    assert tree.xpath("//img | //script | //em | //del | //span[@class='math inline']") == []
+    # A bare URL may be autolinked by GFM, but only ever shows its own address: no link text differs.
+    assert [(a.get("href"), a.text_content()) for a in tree.xpath("//a")] == [("https://evil.example",) * 2]
+    assert [e.tag for e in tree.xpath("//td/*")] == ["code", "a"]
+
+
+def test_a_counterparty_ask_reaches_negotiation_md_as_text(workspace: Workspace) -> None:
+    set_deal(workspace, "acme", {"asks": [{"kind": "higher-referral-fee", "detail": HOSTILE_CELL}]})
+    assert run_cli(workspace, "check", "acme").exit_code in (0, 1)
+    text = (workspace.root / "agreements/acme/negotiation.md").read_text()
+    from lxml import html as lxml_html
+
+    tree = lxml_html.fromstring(_gfm_to_html(text))
+    details = [
+        row.xpath("./td")[1].text_content() for row in tree.xpath("//table[thead//th='Ask']//tbody/tr")
+    ]
+    assert details == [HOSTILE_CELL]
+    assert [a.text_content() for a in tree.xpath("//a")] == ["https://evil.example"]
+    assert tree.xpath("//script | //img") == []

@@ -336,8 +336,8 @@ def test_announcement_and_post_signature_checklist_name_the_deal_and_due_dates(
         "- Due: within 48 hours of signature, by 2026-11-22\n",
         "- First QBR: 2027-02-18 (90 days after signature)\n",
         "| crm-active-partner | Partner added to CRM as active partner at correct tier | 2026-11-22 | open |",
-        "| mdf-account | MDF account opened \\(if applicable\\) | 2026-11-22 | open |",
-        "| pam-assigned | PAM assigned \\(for Platinum/Gold partners\\) | 2026-11-22 "
+        "| mdf-account | MDF account opened (if applicable) | 2026-11-22 | open |",
+        "| pam-assigned | PAM assigned (for Platinum/Gold partners) | 2026-11-22 "
         "| Jordan Ellis, 2026-11-19 |",
         "| first-qbr | First QBR date set in calendar | 2026-11-22 | open |",
     ):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +16,13 @@ _SIGNIFICANT = "".join(c for c in string.punctuation if c not in ",;?/%")
 
 
 _PUNCTUATION = re.compile("([" + re.escape(_SIGNIFICANT) + "])")
+
+
+# What can change how a table cell of a report reads on GitHub or in pandoc: inline markup, raw HTML and
+# entities, links and images, math, and the pipe that ends a cell. Hyphens, dots and the like stay as typed,
+# so negotiation.md and triage reports remain readable as plain text; so does an underscore between two
+# letters or digits (deal keys such as referral_fee_pct), which CommonMark never reads as emphasis.
+_INLINE = re.compile(r"([\\`*\[\]<>|&!~$]|(?<![^\W_])_|_(?![^\W_]))")
 
 
 _ONES = """zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
@@ -99,3 +107,33 @@ def money(value: Decimal | int, currency: str) -> str:
     if text.endswith(".00"):
         text = text[:-3]
     return f"{currency} {text}"
+
+
+class Inline(str):
+    """Markdown we wrote ourselves (a code span, a figure we formatted), placed in a table cell unescaped."""
+
+
+def code(text: str) -> Inline:
+    """`text` as an inline code span: a backtick fence longer than any run inside it, pipes escaped (GFM
+    splits cells on a pipe even inside code)."""
+    flat = " ".join(text.split())
+    fence = "`" * (max((len(run) for run in re.findall("`+", flat)), default=0) + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    body = flat.replace("|", "\\|")
+    return Inline(f"{fence}{pad}{body}{pad}{fence}")
+
+
+def cell(value: Any) -> str:
+    """A value as one table cell: one line, every inline-significant character escaped; None is "-"."""
+    if value is None:
+        return "-"
+    if isinstance(value, Inline):
+        return str(value)
+    return _INLINE.sub(r"\\\1", " ".join(as_text(value).split()))
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
+    """A Markdown (GFM) table as lines: the one way reports write tables, so each cell is escaped alike."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(value) for value in row) + " |" for row in rows]
+    return lines

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assembler.assembly.markdown import Inline, cell, code, table
+
 _SECTION = re.compile(
     r"^(?:# (?P<title>.+?) \{#(?P<id>[a-z0-9-]+)\}|::: \{\.unnumbered #(?P<uid>[a-z0-9-]+)\})$", re.M
 )
@@ -57,19 +59,18 @@ def summary_markdown(
     if not changes:
         lines.append("No clause text changed.")
     elif sources:
-        lines += ["| Clause | Change | Source |", "|---|---|---|"]
-        for c in changes:
-            source = _cell(sources.get(c.clause_id, "clause library"))
-            lines.append(f"| {c.title} (`{c.clause_id}`) | {c.kind} | {source} |")
+        lines += table(
+            ["Clause", "Change", "Source"],
+            ([_clause(c), c.kind, sources.get(c.clause_id, "clause library")] for c in changes),
+        )
     else:
-        lines += ["| Clause | Change |", "|---|---|"]
-        lines += [f"| {c.title} (`{c.clause_id}`) | {c.kind} |" for c in changes]
+        lines += table(["Clause", "Change"], ([_clause(c), c.kind] for c in changes))
     return "\n".join(lines) + "\n"
 
 
-def _cell(text: str) -> str:
-    """Text safe in a Markdown table cell: one line, pipes escaped."""
-    return " ".join(text.split()).replace("|", "\\|")
+def _clause(change: ClauseChange) -> Inline:
+    """A clause as the change table names it: its title and, as code, its id."""
+    return Inline(f"{cell(change.title)} ({code(change.clause_id)})")
 
 
 def summary_line(changes: list[ClauseChange]) -> str:

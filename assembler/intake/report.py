@@ -6,6 +6,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Literal
 
+from assembler.assembly.markdown import cell, table
 from assembler.intake.comments import ReceivedComment
 
 Class = Literal["critical", "negotiable", "acceptable"]
@@ -57,11 +58,6 @@ def summary(items: list[TriageItem], identical: bool) -> str:
     )
 
 
-def cell(text: str) -> str:
-    """Text safe in a Markdown table cell: one line, pipes escaped."""
-    return " ".join(text.split()).replace("|", "\\|")
-
-
 def triage_markdown(
     title: str,
     deal_id: str,
@@ -90,21 +86,35 @@ def triage_markdown(
         lines += [
             "Accept changes by number: `assembler accept " + deal_id + " N [N ...]`.",
             "",
-            "| # | Clause | Change | Class | Reason | Suggested response | Claimed by |",
-            "|---|---|---|---|---|---|---|",
         ]
-        for item in items:
-            change = f"{item.kind}: {snippet(item.before, item.after)}"
-            lines.append(
-                f"| {item.number} | {cell(item.place)} | {cell(change)} | {item.klass} | "
-                f"{cell(item.reason)} | {cell(item.response)} | {cell(item.claimed)} |"
-            )
+        lines += table(
+            ["#", "Clause", "Change", "Class", "Reason", "Suggested response", "Claimed by"],
+            (
+                [
+                    item.number,
+                    item.place,
+                    f"{item.kind}: {snippet(item.before, item.after)}",
+                    item.klass,
+                    item.reason,
+                    item.response,
+                    item.claimed,
+                ]
+                for item in items
+            ),
+        )
     if comments:
-        lines += ["", "## Comments", "", "| # | Clause | Author | Date | Comment |", "|---|---|---|---|---|"]
-        for comment in comments:
-            where = (places or {}).get(comment.place, comment.place or "Start of document")
-            lines.append(
-                f"| {comment.number} | {cell(where)} | {cell(comment.author)} | {cell(comment.date)} | "
-                f"{cell(comment.text)} |"
-            )
+        lines += ["", "## Comments", ""]
+        lines += table(
+            ["#", "Clause", "Author", "Date", "Comment"],
+            (
+                [
+                    c.number,
+                    (places or {}).get(c.place, c.place or "Start of document"),
+                    c.author,
+                    c.date,
+                    c.text,
+                ]
+                for c in comments
+            ),
+        )
     return "\n".join(lines) + "\n"

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from assembler.assembly.assemble import AssembledDocument
-from assembler.assembly.markdown import as_text, money
+from assembler.assembly.markdown import as_text, cell, money, table
 from assembler.assembly.wording import wording_changes
 from assembler.deals.contract import Deal, deal_changes
 from assembler.errors import BadInputError
@@ -91,46 +91,48 @@ def concession_ledger(deal: Deal, library: Library, history: list[tuple[str, str
     return ledger
 
 
-def _cell(value: Any) -> str:
-    return "-" if value is None else as_text(value).replace("|", "\\|")
+def _moved(delta: Decimal | None) -> str | None:
+    """How far a term moved, signed ("+2", "-1.5"); None when it is not a number."""
+    if delta is None:
+        return None
+    return f"+{as_text(delta)}" if delta > 0 else as_text(delta)
 
 
 def negotiation_markdown(state: DealState, library: Library) -> str:
     """agreements/<deal>/negotiation.md: positions, BATNA, concessions, open asks with suggested responses."""
     deal, rules = state.deal, library.position_rules
-    lines = [f"# Negotiation: {_cell(deal.partner.name)} ({state.deal_id})", ""]
-    lines += [
-        "## Positions",
-        "",
-        "| Term | Current | Rating | Ideal | Target | Minimum |",
-        "|---|---|---|---|---|---|",
-    ]
-    for r in state.ratings:
-        rating = rules.ratings[r.rating] if r.rating else "-"
-        cells = [r.term, _cell(r.value), rating, _cell(r.ideal), _cell(r.target), _cell(r.minimum)]
-        lines.append("| " + " | ".join(cells) + " |")
+    lines = [f"# Negotiation: {cell(deal.partner.name)} ({state.deal_id})", ""]
+    lines += ["## Positions", ""]
+    lines += table(
+        ["Term", "Current", "Rating", "Ideal", "Target", "Minimum"],
+        (
+            [r.term, r.value, rules.ratings[r.rating] if r.rating else None, r.ideal, r.target, r.minimum]
+            for r in state.ratings
+        ),
+    )
     batna = deal.positions.batna
     lines += [
         "",
-        f"BATNA: {_cell(batna.description)} (strength: {batna.strength})" if batna else "BATNA: not recorded",
+        f"BATNA: {cell(batna.description)} (strength: {batna.strength})" if batna else "BATNA: not recorded",
         "",
     ]
     lines += ["## Concession ledger", ""]
     if state.ledger:
-        lines += ["| From | To | Term | Old | New | Moved by | Favours |", "|---|---|---|---|---|---|---|"]
-        for c in state.ledger:
-            moved = "-" if c.delta is None else (f"+{as_text(c.delta)}" if c.delta > 0 else as_text(c.delta))
-            cells = [c.from_label, c.to_label, c.term, _cell(c.old), _cell(c.new), moved, c.toward]
-            lines.append("| " + " | ".join(cells) + " |")
+        lines += table(
+            ["From", "To", "Term", "Old", "New", "Moved by", "Favours"],
+            (
+                [c.from_label, c.to_label, c.term, c.old, c.new, _moved(c.delta), c.toward]
+                for c in state.ledger
+            ),
+        )
     else:
         lines.append("No term has moved between committed rounds yet.")
     lines += ["", "## Open asks", ""]
     if deal.asks:
-        lines += ["| Ask | Detail | Suggested response |", "|---|---|---|"]
-        for ask in deal.asks:
-            lines.append(
-                f"| {ask.kind} | {_cell(ask.detail)} | {_cell(suggested_response(deal, library, ask.kind))} |"
-            )
+        lines += table(
+            ["Ask", "Detail", "Suggested response"],
+            ([ask.kind, ask.detail, suggested_response(deal, library, ask.kind)] for ask in deal.asks),
+        )
     else:
         lines.append("No open counterparty asks.")
     lines += economics_markdown(deal, library)
@@ -141,16 +143,19 @@ def economics_markdown(deal: Deal, library: Library) -> list[str]:
     """The computed economics: the package value behind a fee ask, and a JV's three revenue scenarios."""
     lines: list[str] = []
     if any(ask.kind == "higher-referral-fee" for ask in deal.asks):
-        lines += ["", "## Total package value", "", _cell(package_text(deal, library))]
+        lines += ["", "## Total package value", "", cell(package_text(deal, library))]
     if deal.terms.joint_venture is not None:
         lines += ["", "## Revenue scenarios", ""]
         scenarios = jv_scenarios(deal)
         if not scenarios:
-            lines.append(_cell(library.economics.messages["no_jv_revenue"]))
+            lines.append(cell(library.economics.messages["no_jv_revenue"]))
         else:
             cur = deal.terms.currency
-            lines += ["| Scenario | Revenue | Company | Partner |", "|---|---|---|---|"]
-            for s in scenarios:
-                cells = [s.name, money(s.revenue, cur), money(s.company, cur), money(s.partner, cur)]
-                lines.append("| " + " | ".join(cells) + " |")
+            lines += table(
+                ["Scenario", "Revenue", "Company", "Partner"],
+                (
+                    [s.name, money(s.revenue, cur), money(s.company, cur), money(s.partner, cur)]
+                    for s in scenarios
+                ),
+            )
     return lines

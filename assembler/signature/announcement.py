@@ -166,12 +166,19 @@ def post_signature_markdown(
         f"- Due: within {context['due_hours']} hours of signature, by {context['due'].isoformat()}",
         f"- First QBR: {context['first_qbr'].isoformat()} ({context['first_qbr_days']} days after signature)",
         "",
-        "| Item | Action | Due | Done |",
-        "|---|---|---|---|",
     ]
-    for item in items:
-        done = f"{esc(item.done.done_by)}, {item.done.date.isoformat()}" if item.done is not None else "open"
-        lines.append(f"| {item.id} | {esc(item.text)} | {item.due.isoformat()} | {done} |")
+    lines += markdown.table(
+        ["Item", "Action", "Due", "Done"],
+        (
+            [
+                item.id,
+                item.text,
+                item.due.isoformat(),
+                f"{item.done.done_by}, {item.done.date.isoformat()}" if item.done is not None else "open",
+            ]
+            for item in items
+        ),
+    )
     source = workspace.relative(workspace.deal_file(deal_id))
     lines += [
         "",
