@@ -7,10 +7,7 @@ person running the command, never the library's fallback committer, and only for
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
-
-from ruamel.yaml import YAML
 
 from assembler.deals.contract import parse_deal_text
 from assembler.deals.layout import DealLayout, Workspace
@@ -22,6 +19,7 @@ from assembler.rounds.git import Repository
 from assembler.rounds.round import commit_time
 from assembler.rounds.sequence import record, writing
 from assembler.rounds.trailers import commit_message
+from assembler.yamlfile import edit_yaml
 
 LOCK_TIMEOUT_SECONDS = 300.0
 
@@ -61,9 +59,6 @@ def approve(
         )
     layout = DealLayout(deal_id)
     path = workspace.path(layout.deal_yaml)
-    yaml = YAML()  # round trip: the file keeps its comments and layout
-    yaml.preserve_quotes = True
-    data = yaml.load(path.read_text(encoding="utf-8"))
     entry = {
         "role": role,
         "name": listed[email.casefold()],
@@ -72,10 +67,9 @@ def approve(
     }
     if note:
         entry["reason"] = note
-    data.setdefault("approvals", []).append(entry)
-    out = io.StringIO()
-    yaml.dump(data, out)
-    text = out.getvalue()
+    text = edit_yaml(
+        path.read_text(encoding="utf-8"), lambda data: data.setdefault("approvals", []).append(entry)
+    )
     parse_deal_text(text, workspace.relative(path))  # what is committed is a valid deal file
     message = commit_message(
         f"{deal_id}: {role} sign-off by {entry['name']} (covers: {', '.join(covers)})",

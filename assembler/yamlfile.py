@@ -7,6 +7,8 @@ scalar (a 10,000-digit integer would crash the int conversion).
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -135,3 +137,18 @@ def load_yaml(path: Path, name: str | None = None, *, fast: bool = False) -> Any
     except (OSError, UnicodeDecodeError) as exc:
         raise YamlFileError(f"{label}: cannot read ({exc})") from None
     return parse_yaml(text, label, fast=fast)
+
+
+def edit_yaml(text: str, change: Callable[[Any], None]) -> str:
+    """`text` (an already validated file) loaded round trip, changed in place by `change`, dumped in the house
+    layout of deal files, so comments, quotes and untouched lines come back as they were and a commit of the
+    edit shows only what changed."""
+    yaml = YAML(typ="rt")
+    yaml.width = 110
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)  # "  - item" under a key
+    data = yaml.load(text)
+    change(data)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()

@@ -357,6 +357,9 @@ def test_assembler_approve_commits_the_sign_off_as_its_giver(repo_workspace: Wor
         assert result.exit_code == 0, result.stderr
         assert result.stdout.startswith(f"{role} sign-off by {name} on acme (covers: mfn-pricing) committed")
         assert git(ws, "log", "-1", "--format=%an <%ae>").strip() == f"{name} <{email}>"
+        # The commit only adds lines to deal.yaml: its comments, quotes and layout are kept.
+        diff = git(ws, "show", "--format=", "-U0", "HEAD").splitlines()
+        assert [line for line in diff if line.startswith("-") and not line.startswith("---")] == []
     assert git(ws, "status", "--porcelain") == ""
     assert findings(ws)["red-flag.mfn-pricing"] == "warning"
     bad = run_cli(ws, "approve", "acme", "--role", "CPO", "--covers", "no-such-rule")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import io
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from assembler.library.jurisdictions import profile_for
 from assembler.library.loader import Clause, Library
 from assembler.library.validate import choose_document, read_valid_deal
 from assembler.playbook.negotiation import today_from
+from assembler.yamlfile import edit_yaml
 
 TEXT_KINDS = ("insertion", "deletion", "replacement")
 
@@ -191,16 +191,6 @@ def _agreed(by: str | None, on: dt.date | None, workspace: Workspace) -> Agreed:
     return Agreed(by=by, date=today_from(on))
 
 
-def _yaml() -> Any:
-    from ruamel.yaml import YAML
-
-    yaml = YAML(typ="rt")
-    yaml.width = 110
-    yaml.preserve_quotes = True
-    yaml.indent(mapping=2, sequence=4, offset=2)  # the house layout of deal files: "  - item" under a key
-    return yaml
-
-
 def _entry(item: Wording) -> Any:
     from ruamel.yaml.comments import CommentedMap
 
@@ -216,26 +206,27 @@ def _entry(item: Wording) -> Any:
 
 def _updated_yaml(text: str, wording: list[Wording], terms: list[TermChange]) -> str:
     """deal.yaml with the wording entries replaced or added and the term values set, comments kept."""
-    yaml = _yaml()
-    data = yaml.load(text)
-    entries = data.setdefault("wording", []) if wording else []
-    for item in wording:
-        same = [
-            i for i, e in enumerate(entries) if e.get("clause") == item.clause and e.get("subclause") is None
-        ]
-        if same:
-            entries[same[0]] = _entry(item)
-        else:
-            entries.append(_entry(item))
-    for change in terms:
-        holder = data["terms"]
-        parts = change.path.split(".")
-        for part in parts[:-1]:
-            holder = holder[part]
-        holder[parts[-1]] = change.new if isinstance(change.new, int) else as_text(change.new)
-    out = io.StringIO()
-    yaml.dump(data, out)
-    return out.getvalue()
+
+    def change(data: Any) -> None:
+        entries = data.setdefault("wording", []) if wording else []
+        for item in wording:
+            same = [
+                i
+                for i, e in enumerate(entries)
+                if e.get("clause") == item.clause and e.get("subclause") is None
+            ]
+            if same:
+                entries[same[0]] = _entry(item)
+            else:
+                entries.append(_entry(item))
+        for term in terms:
+            holder = data["terms"]
+            parts = term.path.split(".")
+            for part in parts[:-1]:
+                holder = holder[part]
+            holder[parts[-1]] = term.new if isinstance(term.new, int) else as_text(term.new)
+
+    return edit_yaml(text, change)
 
 
 def _commit_to_disk(
