@@ -21,6 +21,7 @@ from .tracked_changes import changes
 cli.add_command(library)
 
 FEES = "clause_library/clauses/referral/referral-fees.md"
+FEES_VERSION = Library(REPO / "clause_library").clauses["referral-fees"].meta.version
 LAW = "clause_library/clauses/general/governing-law.md"
 PATTERNS = "clause_library/rules/red-flag-patterns.yaml"
 AUTHORING = "clause_library/AUTHORING.md"
@@ -34,11 +35,14 @@ def law_at_version_one(workspace: Workspace) -> None:
     git(workspace, "commit", "-q", "-am", "governing-law at version 1")
 
 
-def edit(workspace: Workspace, path: str, old: str, new: str) -> None:
+def edit(workspace: Workspace, path: str, old: str, new: str, *, last: bool = False) -> None:
+    """Replace the first occurrence of `old`, or with `last` the last one (in a clause, the body comes after
+    the front matter, where a fallback may use the same words)."""
     file = workspace.root / path
     text = file.read_text()
     assert old in text, f"{old!r} not in {path}"
-    file.write_text(text.replace(old, new, 1))
+    head, _, tail = text.rpartition(old) if last else text.partition(old)
+    file.write_text(head + new + tail)
 
 
 def error_lines(stderr: str) -> list[str]:
@@ -89,7 +93,7 @@ AGREEMENTS = [  # (model, title, document), in the order lint reports them: by m
 
 LINT_FAILURES = [
     pytest.param(
-        lambda ws: edit(ws, FEES, "version: 2", "version: 0"),
+        lambda ws: edit(ws, FEES, f"version: {FEES_VERSION}", "version: 0"),
         [f"{FEES}: version: Input should be greater than or equal to 1; see {AUTHORING}"],
         id="bad-front-matter",
     ),
@@ -112,7 +116,9 @@ LINT_FAILURES = [
         id="undeclared-variable",
     ),
     pytest.param(
-        lambda ws: edit(ws, FEES, "{{ terms.referral_fee_pct | pct }}", "{{ terms.referal_fee_pct | pct }}"),
+        lambda ws: edit(
+            ws, FEES, "{{ terms.referral_fee_pct | pct }}", "{{ terms.referal_fee_pct | pct }}", last=True
+        ),
         [
             f"{FEES}: the body uses terms.referal_fee_pct, which is not a value available to a clause; fix "
             f'the name (see "Values available to a clause" in {AUTHORING})'
@@ -138,7 +144,9 @@ LINT_FAILURES = [
         id="internal-data",
     ),
     pytest.param(
-        lambda ws: edit(ws, FEES, "{{ terms.clawback_days | spelled }}", "{{ terms.clawback_days | spelt }}"),
+        lambda ws: edit(
+            ws, FEES, "{{ terms.clawback_days | spelled }}", "{{ terms.clawback_days | spelt }}", last=True
+        ),
         [
             f"{FEES}: the body uses the filter 'spelt', which does not exist; use one listed in {AUTHORING} "
             "(Filters) or a Jinja built-in"
@@ -327,12 +335,12 @@ def test_changed_clause_needs_a_version_bump_and_impact_lists_its_deals(repo_wor
     assert lines == [
         f"{LAW}: clause governing-law changed since HEAD but its version is 1 (it was 1 at HEAD); raise "
         "version to 2",
-        f"{FEES}: clause referral-fees changed since HEAD but its version is 2 (it was 2 at HEAD); raise "
-        "version to 3",
+        f"{FEES}: clause referral-fees changed since HEAD but its version is {FEES_VERSION} (it was "
+        f"{FEES_VERSION} at HEAD); raise version to {FEES_VERSION + 1}",
         summary(2),
     ]
 
-    edit(ws, FEES, "version: 2", "version: 3")
+    edit(ws, FEES, f"version: {FEES_VERSION}", f"version: {FEES_VERSION + 1}")
     edit(ws, LAW, "version: 1", "version: 2")
     passed = run_cli(ws, "library", "lint", "--base", "HEAD")
     assert passed.exit_code == 0, passed.stderr
@@ -355,22 +363,26 @@ def test_changed_clause_needs_a_version_bump_and_impact_lists_its_deals(repo_wor
             f"Clauses changed since {base} ({base[:12]}):",
             "  governing-law: Governing Law and Jurisdiction, version 1 \u2192 2; redline "
             "library-impact/governing-law.v1-v2.docx",
-            "  referral-fees: Referral Fees, version 2 \u2192 3; redline "
-            "library-impact/referral-fees.v2-v3.docx",
+            f"  referral-fees: Referral Fees, version {FEES_VERSION} \u2192 {FEES_VERSION + 1}; redline "
+            f"library-impact/referral-fees.v{FEES_VERSION}-v{FEES_VERSION + 1}.docx",
             "Deal documents that include them (8):",
             *expected,
             "Wrote library-impact/impact.md",
             "",
         ]
     )
-    redline = (ws.root / "library-impact" / "referral-fees.v2-v3.docx").read_bytes()
-    assert changes(redline) == {"ins": ["3", "referral "], "del": ["2"]}
-    xml = zipfile.ZipFile(ws.root / "library-impact" / "referral-fees.v2-v3.docx").read("word/document.xml")
+    fees_redline = f"referral-fees.v{FEES_VERSION}-v{FEES_VERSION + 1}.docx"
+    redline = (ws.root / "library-impact" / fees_redline).read_bytes()
+    assert changes(redline) == {"ins": [str(FEES_VERSION + 1), "referral "], "del": [str(FEES_VERSION)]}
+    xml = zipfile.ZipFile(ws.root / "library-impact" / fees_redline).read("word/document.xml")
     assert b'w:author="Northwind Legal"' in xml
     law = (ws.root / "library-impact" / "governing-law.v1-v2.docx").read_bytes()
     assert changes(law) == {"ins": ["2", "and unconditionally "], "del": ["1"]}
     report = (ws.root / "library-impact" / "impact.md").read_text()
-    assert "| Referral Fees (`referral-fees`) | version 2 \u2192 3 | referral-fees.v2-v3.docx |" in report
+    assert (
+        f"| Referral Fees (`referral-fees`) | version {FEES_VERSION} \u2192 {FEES_VERSION + 1} "
+        f"| {fees_redline} |" in report
+    )
     assert "| brightpath | referral-agreement | `referral-fees` | no round yet |" in report
     assert git(ws, "status", "--porcelain") == ""  # the output folder is ignored
 

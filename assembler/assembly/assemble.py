@@ -18,7 +18,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from assembler.assembly import blanks, localise, markdown
 from assembler.assembly.defined_terms import check_terms, require_defined
 from assembler.assembly.sandbox import UnsetValue, sandbox
-from assembler.assembly.wording import Override, replace_subclause, stale
+from assembler.assembly.wording import Override, insert_subclause, replace_subclause, stale, subclause_count
 from assembler.deals.contract import Deal
 from assembler.errors import AssemblyError, LibraryError
 from assembler.library.jurisdictions import profile_for
@@ -29,18 +29,6 @@ from assembler.library.schemas import Document
 
 # [[ref:clause-id]] → "Section 9"; [[ref:clause-id.2]] → "Section 9.2" (the clause's second sub-clause).
 _REF = re.compile(r"\[\[ref:([a-z0-9-]+)(?:\.([1-9][0-9]*))?\]\]")
-
-
-_NOT_A_SUBCLAUSE = re.compile(r"^(\(([a-z]{1,3}|[ivxl]+)\)\s|\||:::|\s)")
-
-
-def subclause_count(text: str) -> int:
-    """How many numbered sub-clauses (1.1, 1.2, ...) a rendered clause body has: its top-level paragraphs.
-
-    Mirrors clause_styles.lua: a paragraph is a sub-clause; list items, tables and divs are not.
-    """
-    blocks = [block for block in re.split(r"\n\s*\n", text.strip()) if block.strip()]
-    return sum(1 for block in blocks if not _NOT_A_SUBCLAUSE.match(block))
 
 
 @dataclass(frozen=True)
@@ -153,14 +141,23 @@ class ClauseRenderer:
 
     def render_with(self, clause: Clause, overrides: tuple[Override, ...]) -> str:
         """The clause body with the deal's wording in place: a whole new body, or single sub-clauses."""
-        whole = [o for o in overrides if o.declared.subclause is None]
+        whole = [o for o in overrides if o.whole]
         if whole:
             return self.render_override(whole[0])
         text = self.render(clause)
-        for override in sorted(overrides, key=lambda o: -(o.declared.subclause or 0)):
-            number = override.declared.subclause or 1
-            text = replace_subclause(text, number, self.render_override(override), override.source_label)
+        # From the last sub-clause back, so each number still names the library's sub-clause.
+        for override in sorted(overrides, key=lambda o: -(o.subclause or _position(o.after))):
+            wording = self.render_override(override)
+            if override.after is not None:
+                text = insert_subclause(text, override.after, wording, override.source_label)
+            else:
+                text = replace_subclause(text, override.subclause or 1, wording, override.source_label)
         return text
+
+
+def _position(after: int | str | None) -> int:
+    """Where an added sub-clause goes, for ordering: after "end" is after every numbered one."""
+    return 100 if after == "end" else int(after or 0)
 
 
 def _render_body(env: ImmutableSandboxedEnvironment, name: str, label: str, context: dict[str, Any]) -> str:

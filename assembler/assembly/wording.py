@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from pydantic import ValidationError
 
@@ -19,6 +20,7 @@ from assembler.deals.contract import Deal, Wording
 from assembler.deals.layout import Workspace
 from assembler.errors import DealError
 from assembler.library.loader import Clause, Library
+from assembler.library.schemas import Fallback
 from assembler.yamlfile import YamlFileError, parse_yaml
 
 WORDING_DIR = "wording"
@@ -31,6 +33,18 @@ class Override:
     declared: Wording
     body: str  # Markdown with Jinja, as written (a fallback's text or the wording file)
     source_label: str  # how messages name it: the wording file, or the deal file's fallback entry
+    after: int | Literal["end"] | None = None  # a fallback added as a new sub-clause after this one
+    replaces: int | None = None  # a fallback in place of this one sub-clause (library `replaces`)
+
+    @property
+    def subclause(self) -> int | None:
+        """The one sub-clause the wording replaces; None when it replaces the whole body or adds one."""
+        return self.declared.subclause or self.replaces
+
+    @property
+    def whole(self) -> bool:
+        """Whether the wording is the clause's whole body."""
+        return self.subclause is None and self.after is None
 
     @property
     def clause_id(self) -> str:
@@ -130,7 +144,7 @@ def load_overrides(deal: Deal, deal_dir: Path, source: str, library: Library) ->
                     f"(it offers: {offered})"
                 )
                 continue
-            found.append(Override(item, fallback.text.strip("\n") + "\n", f"{where}.fallback"))
+            found.append(fallback_override(item, fallback, f"{where}.fallback"))
             continue
         assert item.file is not None  # the model allows exactly one of fallback and file
         try:
@@ -160,6 +174,11 @@ def load_overrides(deal: Deal, deal_dir: Path, source: str, library: Library) ->
     return tuple(found)
 
 
+def fallback_override(item: Wording, fallback: Fallback, label: str) -> Override:
+    """An adopted library fallback as an override, placed where the library says its text goes."""
+    return Override(item, fallback.text.strip("\n") + "\n", label, fallback.after, fallback.replaces)
+
+
 def stale(override: Override, clause: Clause) -> bool:
     """Whether the library clause moved on since the override was agreed."""
     return override.declared.version < clause.meta.version
@@ -174,6 +193,25 @@ def blocks(text: str) -> list[str]:
     return [block for block in _BLOCKS.split(text.strip()) if block.strip()]
 
 
+def subclause_count(text: str) -> int:
+    """How many numbered sub-clauses (1.1, 1.2, ...) a rendered clause body has: its top-level paragraphs.
+
+    Mirrors clause_styles.lua: a paragraph is a sub-clause; list items, tables and divs are not.
+    """
+    return sum(1 for block in blocks(text) if not _NOT_A_SUBCLAUSE.match(block))
+
+
+def subclauses(text: str) -> list[str]:
+    """A clause body split into its numbered sub-clauses (a paragraph and the lists that follow it)."""
+    groups: list[list[str]] = []
+    for block in blocks(text):
+        if groups and _NOT_A_SUBCLAUSE.match(block):
+            groups[-1].append(block)
+        else:
+            groups.append([block])
+    return ["\n\n".join(group) for group in groups]
+
+
 def replace_subclause(text: str, number: int, replacement: str, where: str) -> str:
     """The body with its `number`-th sub-clause (a top-level paragraph and its list items) replaced."""
     parts = blocks(text)
@@ -185,6 +223,22 @@ def replace_subclause(text: str, number: int, replacement: str, where: str) -> s
     begin = starts[number - 1]
     end = starts[number] if number < len(starts) else len(parts)
     return "\n\n".join([*parts[:begin], replacement.strip(), *parts[end:]])
+
+
+def insert_subclause(text: str, after: int | Literal["end"], addition: str, where: str) -> str:
+    """The body with `addition` as a new sub-clause after its `after`-th (and that one's list items), or
+    after its last with "end"."""
+    parts = blocks(text)
+    starts = [i for i, block in enumerate(parts) if not _NOT_A_SUBCLAUSE.match(block)]
+    if after == "end":
+        after = len(starts)
+    if after > len(starts):
+        raise DealError(
+            f"{where}: the library places this wording after sub-clause {after}, but the clause has "
+            f"{len(starts)} sub-clause(s) here; correct the fallback's `after` in the clause library"
+        )
+    end = starts[after] if after < len(starts) else len(parts)
+    return "\n\n".join([*parts[:end], addition.strip(), *parts[end:]])
 
 
 def deal_overrides(workspace: Workspace, deal_id: str, deal: Deal, library: Library) -> tuple[Override, ...]:

@@ -183,7 +183,8 @@ class _Linter:
 
     def _refs(self, clause: Clause) -> list[str]:
         texts = [clause.body, *(f.text for f in clause.meta.fallbacks)]
-        return [target for text in texts for target in _REF.findall(text)]
+        # [[ref:clause-id.2]] names sub-clause 2 of clause-id; the clause id is what must exist.
+        return [re.sub(r"\.[1-9][0-9]*$", "", target) for text in texts for target in _REF.findall(text)]
 
     def check_references_exist(self) -> None:
         for clause in self.clauses.values():

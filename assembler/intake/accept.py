@@ -20,7 +20,7 @@ from typing import Any
 from assembler.assembly.assemble import ClauseRenderer, assemble, plan
 from assembler.assembly.localise import localise
 from assembler.assembly.markdown import as_text, number_words
-from assembler.assembly.wording import WORDING_DIR, Override, deal_overrides
+from assembler.assembly.wording import WORDING_DIR, Override, deal_overrides, fallback_override
 from assembler.atomic_write import write_files_atomically
 from assembler.deals.contract import Agreed, Deal, Wording, parse_deal_text, term_value
 from assembler.deals.layout import Workspace
@@ -381,8 +381,9 @@ def adopt(
     )
     document_id = choose_document(deal, library, None)
     context = _Context(library, deal, deal_yaml, document_id, 0, [])
-    text = next(f.text for f in clause.meta.fallbacks if f.id == fallback_id)
-    override = Override(declared, text, f"agreements/{deal_id}/deal.yaml: fallback {fallback_id}")
+    fallback = next(f for f in clause.meta.fallbacks if f.id == fallback_id)
+    label = f"agreements/{deal_id}/deal.yaml: fallback {fallback_id}"
+    override = fallback_override(declared, fallback, label)
     new_yaml = _updated_yaml(deal_yaml.decode("utf-8"), [declared], [])
     _commit_to_disk(workspace, deal_id, context, new_yaml, {}, [override])
     return declared

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from assembler.deals.contract import DocumentId, ModelId, Signatory, Strict
 
@@ -22,6 +22,17 @@ class Fallback(Strict):
     # The deal terms (`terms.<path>`) and topics (lowercase words) this wording answers: triage suggests the
     # fallback whose declaration matches a received change.
     addresses: list[str] = []
+    # Where the text goes when adopted: in place of one numbered sub-clause (`replaces: 2`), as a new
+    # sub-clause after one (`after: 4`, or `after: end`), or, with neither, in place of the whole body.
+    # Numbers count the clause's sub-clauses as the document prints them.
+    replaces: Annotated[int, Field(ge=1, le=99)] | None = None
+    after: Annotated[int, Field(ge=1, le=99)] | Literal["end"] | None = None
+
+    @model_validator(mode="after")
+    def _one_place(self) -> Fallback:
+        if self.replaces is not None and self.after is not None:
+            raise ValueError("give at most one of replaces and after")
+        return self
 
 
 class ClauseMeta(Strict):

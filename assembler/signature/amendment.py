@@ -19,8 +19,9 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from assembler.assembly import markdown
-from assembler.assembly.assemble import AssembledDocument, assemble, subclause_count
+from assembler.assembly.assemble import AssembledDocument, assemble
 from assembler.assembly.twin import clause_sections
+from assembler.assembly.wording import subclause_count, subclauses
 from assembler.deals.contract import Deal, deal_changes
 from assembler.deals.layout import DealLayout, Workspace
 from assembler.errors import SignatureError
@@ -38,9 +39,6 @@ AMENDMENT = "amendment"  # `--document amendment`: the amendment being drafted, 
 
 
 _NUMBERED = re.compile(r"^# .+ \{#(?P<id>[a-z0-9-]+)\}$", re.M)
-
-
-_NOT_A_SUBCLAUSE = re.compile(r"^(\(([a-z]{1,3}|[ivxl]+)\)\s|\||:::|\s)")
 
 
 def is_amendment(document_id: str | None) -> bool:
@@ -132,17 +130,6 @@ def amendment_plan(
     )
 
 
-def _subclauses(text: str) -> list[str]:
-    """A clause body split into its numbered sub-clauses (a paragraph and the lists that follow it)."""
-    groups: list[list[str]] = []
-    for block in (b for b in re.split(r"\n\s*\n", text.strip()) if b.strip()):
-        if groups and _NOT_A_SUBCLAUSE.match(block):
-            groups[-1].append(block)
-        else:
-            groups.append([block])
-    return ["\n\n".join(group) for group in groups]
-
-
 def _numbers(text: str) -> dict[str, int]:
     return {match.group("id"): index for index, match in enumerate(_NUMBERED.finditer(text), start=1)}
 
@@ -199,7 +186,7 @@ def amendments(
             continue
         if old[clause_id][1] == text:
             continue
-        before, after = _subclauses(old[clause_id][1]), _subclauses(text)
+        before, after = subclauses(old[clause_id][1]), subclauses(text)
         if where is None:
             lines += _replacement(
                 f"The opening paragraphs of the Agreement, before Section 1, are deleted and replaced with "
