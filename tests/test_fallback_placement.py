@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from assembler.assembly.assemble import assemble, plan
+from assembler.assembly.localise import other_variant_words
 from assembler.assembly.wording import fallback_override, subclauses
 from assembler.deals.contract import Agreed, Deal, Wording
 from assembler.deals.layout import Workspace
+from assembler.library.jurisdictions import profile_for
 from assembler.library.loader import Clause, Library
 from assembler.library.schemas import Fallback
 from assembler.library.validate import read_valid_deal
@@ -72,6 +74,9 @@ def test_an_adopted_fallback_replaces_only_what_it_says(clause: Clause, fallback
         return subclauses(next(p.text for p in document.clauses if p.clause.id == clause.id))
 
     before, after = text_of(()), text_of((override,))
+    # Adopted library text is spelt for the deal's governing law, like the rest of the document.
+    variant = profile_for(deal, LIBRARY).spelling
+    assert other_variant_words("\n".join(after), LIBRARY, variant) == {}
     if fallback.replaces is not None:
         n = fallback.replaces - 1
         assert len(after) == len(before)

@@ -111,7 +111,14 @@ class ClauseRenderer:
         overrides: tuple[Override, ...] = (),
     ) -> None:
         profile = profile_for(deal, library)
-        self._sources = {o.template_name: o.body for o in overrides}  # the deal's wording: not localised
+        # An adopted fallback is library text, spelt like the body it joins; a negotiated wording file is the
+        # deal's own text, kept exactly as agreed.
+        self._sources = {
+            o.template_name: localise.localise(o.body, library, profile.spelling)
+            if o.declared.fallback
+            else o.body
+            for o in overrides
+        }
 
         def load(name: str) -> str | None:
             if name in self._sources:
