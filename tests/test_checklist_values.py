@@ -3,6 +3,7 @@ non-solicitation and cap compared with the playbook's values; deviations name th
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -78,3 +79,19 @@ def test_every_example_agreement_is_at_value_and_reports_coverage(deal_id):
     coverage = found["checklist-value.coverage"].message
     total = len(LIB.checklist.items)
     assert f"{total}/{total} present" in coverage and "6 with a playbook value, 6 at value" in coverage
+
+
+def test_an_amendment_is_binding_too():
+    """An amendment of an executed agreement binds the parties: a value off the playbook in it blocks, and
+    an empty fact is a blocking blank, as in the agreement itself."""
+    deal = with_terms(example_deal("acme"), cure_period_days=0)
+    assembled = assemble(deal, "acme", LIB, "co-sell-agreement")
+    amendment = dataclasses.replace(
+        assembled, document=assembled.document.model_copy(update={"kind": "amendment", "id": "amendment-1"})
+    )
+    found = findings(deal, amendment)
+    assert found["checklist-value.term.termination-for-cause"].severity == "blocking"
+    assert "checklist-value.coverage" not in found  # an amendment carries only the clauses it changes
+    blank = deal.model_copy(update={"partner": deal.partner.model_copy(update={"entity": None})})
+    blanks = [f for f in evaluate(blank, LIB, amendment) if "partner.entity" in f.message]
+    assert blanks and {f.severity for f in blanks} == {"blocking"}

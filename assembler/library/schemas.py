@@ -64,6 +64,12 @@ class Document(Strict):
     # deal may use any preliminary document (playbook: start with the lightest document).
     clauses: list[str] | None = None
 
+    @property
+    def binding(self) -> bool:
+        """Whether signing the document binds the parties: an agreement or an amendment of one (a letter of
+        intent, MOU or term sheet is preliminary and, apart from its stated clauses, non-binding)."""
+        return self.kind != "preliminary"
+
 
 class PartnershipModel(Strict):
     """A partnership model (models/<id>.yaml): its terms and the clauses of each document."""

@@ -73,7 +73,7 @@ def value_findings(deal: Deal, library: Library, assembled: AssembledDocument) -
     """A finding per value off the playbook's (blocking in an agreement unless signed off), and coverage."""
     data = checklist_values(library)
     texts = {item.id: item.text for item in library.checklist.items}
-    binding = assembled.document.kind == "agreement"
+    binding = assembled.document.binding
     findings: list[Raw] = []
     deviations: list[str] = []
     valued = at = 0
@@ -106,7 +106,7 @@ def value_findings(deal: Deal, library: Library, assembled: AssembledDocument) -
         else:
             severity: Literal["blocking", "warning"] = "blocking" if binding else "warning"
             findings.append((rule, severity, data.messages["deviation"].format(**fields)))
-    if binding:
+    if assembled.document.kind == "agreement":  # an amendment carries only the clauses it changes
         items = library.checklist.items
         covered = assembled.covered_items()
         findings.append(

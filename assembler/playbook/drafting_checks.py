@@ -58,7 +58,7 @@ def spelling_checks(deal: Deal, library: Library, assembled: AssembledDocument) 
 def blank_findings(deal: Deal, library: Library, assembled: AssembledDocument) -> list[Raw]:
     """A finding per blank fact: a warning in a preliminary document, blocking in an agreement."""
     table = facts(library)
-    binding = assembled.document.kind == "agreement"
+    binding = assembled.document.binding
     out: list[Raw] = []
     for fact in empty_facts(deal, library):
         values = {

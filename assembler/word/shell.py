@@ -25,7 +25,7 @@ STATUS_LINE = "Draft for discussion \u2014 subject to contract"
 
 def shell_context(document: Document, deal: Deal) -> dict[str, Any]:
     """The values docxtpl fills into the shell, before localisation."""
-    if document.kind in ("agreement", "amendment"):
+    if document.binding:
         intro = (
             f"IN WITNESS WHEREOF, the Parties have caused this {document.title} to be executed by their "
             "duly authorised representatives as of the Effective Date."
