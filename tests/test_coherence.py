@@ -3,11 +3,12 @@ another, no channel-partner mechanics applied to a co-venturer, complete surviva
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 
-from assembler.assembly.assemble import AssembledDocument
+from assembler.assembly.assemble import AssembledDocument, assemble
 from tests.legal_helpers import assemble_all, library
 
 LIB = library()
@@ -146,3 +147,36 @@ def test_every_agreement_states_currency_conversion_once(docs):
     for (deal_id, document_id), doc in docs.items():
         if doc.document.kind == "agreement":
             assert len(re.findall(r"mid-market (?:exchange )?rate", plain(doc))) <= 1, (deal_id, document_id)
+
+
+def _date(text: str) -> dt.date:
+    for style in ("%d %B %Y", "%B %d, %Y"):
+        try:
+            return dt.datetime.strptime(text, style).date()
+        except ValueError:
+            continue
+    raise AssertionError(f"not a printed date: {text!r}")
+
+
+@pytest.mark.parametrize("today", [None, dt.date(2026, 12, 2), dt.date(2027, 6, 1)])
+def test_the_sponsors_decide_after_the_plan_the_document_prints(today: dt.date | None) -> None:
+    """A letter printed late moves its plan forward; the date for the executive sponsors' decision moves
+    with it, so it never falls before the dates the same paragraph sets for drafting and signature."""
+    from tests.legal_helpers import documents_of, example_deal
+
+    checked = 0
+    for deal_id in ("corvid", "fjordlabs", "acme"):
+        deal = example_deal(deal_id)
+        for document_id in documents_of(deal, LIB):
+            doc = assemble(deal, deal_id, LIB, document_id, today)
+            if doc.document.kind != "preliminary":
+                continue
+            text = section(doc, "preliminary-next-steps")
+            target = re.search(r"signed by a target date of ([^.,]+ \d{4}|[A-Z][a-z]+ \d+, \d{4})", text)
+            sponsors = re.search(r"not signed by ([^.,]+ \d{4}|[A-Z][a-z]+ \d+, \d{4}), the Parties", text)
+            assert target and sponsors, text
+            assert _date(sponsors.group(1)) > _date(target.group(1)), text
+            if today is not None:
+                assert _date(sponsors.group(1)) > today
+            checked += 1
+    assert checked >= 3

@@ -24,7 +24,7 @@ from assembler.errors import AssemblyError, LibraryError
 from assembler.library.jurisdictions import profile_for
 from assembler.library.loader import Clause, Library
 from assembler.library.patterns import plain_text
-from assembler.library.plan import printed_dates
+from assembler.library.plan import printed_dates, printed_escalation
 from assembler.library.schemas import Document
 
 # [[ref:clause-id]] → "Section 9"; [[ref:clause-id.2]] → "Section 9.2" (the clause's second sub-clause).
@@ -95,6 +95,7 @@ def clause_context(
     context["model"] = {"id": model.id, "title": model.title}
     context["document"] = {"id": document.id, "title": document.title, "kind": document.kind}
     context["milestones"] = printed_dates(deal, library, today)
+    context["escalation_date"] = printed_escalation(deal, library, today)
     context["jurisdiction"] = localise.clause_values(deal, profile_for(deal, library))
     return context
 

@@ -30,7 +30,7 @@ def context_paths(library: Library) -> set[str]:
         "document.title",
         "document.kind",
     }
-    paths |= {"milestones", *(f"milestones.{m.id}" for m in library.timeline.milestones)}
+    paths |= {"milestones", *(f"milestones.{m.id}" for m in library.timeline.milestones), "escalation_date"}
     paths |= jurisdiction_paths()
     return paths
 

@@ -40,6 +40,21 @@ def slip_days(deal: Deal, library: Library, today: dt.date | None) -> int:
     return max(0, (today - min(planned.values())).days)
 
 
+def clock_points(deal: Deal, library: Library) -> tuple[int, int]:
+    """Days from mutual interest to the escalation and stale points: the library's, moved out by as many
+    days as the deal's target lies beyond the library's default target."""
+    timeline = library.timeline
+    stretch = max(0, target_days(deal, library) - timeline.target_days)
+    return timeline.escalation_days + stretch, timeline.stale_days + stretch
+
+
+def printed_escalation(deal: Deal, library: Library, today: dt.date | None) -> dt.date:
+    """The date a document names for the executive sponsors' decision: the escalation point, moved by the
+    same slip as the printed plan, so it never falls before the plan it follows."""
+    escalation, _ = clock_points(deal, library)
+    return deal.mutual_interest_date + dt.timedelta(days=escalation + slip_days(deal, library, today))
+
+
 def printed_dates(deal: Deal, library: Library, today: dt.date | None) -> dict[str, dt.date]:
     """The dates a document prints: the plan, moved forward by its slip so none is before `today`."""
     shift = dt.timedelta(days=slip_days(deal, library, today))

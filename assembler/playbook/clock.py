@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 from assembler.assembly.markdown import as_text
 from assembler.deals.contract import Approval, Deal, Event
 from assembler.library.loader import Library
-from assembler.library.plan import planned_dates, printed_dates, slip_days, target_days
+from assembler.library.plan import clock_points, planned_dates, printed_dates, slip_days, target_days
 from assembler.library.schemas import Document
 from assembler.playbook.finding import Finding
 
@@ -141,8 +141,7 @@ def clock_findings(
     timeline = library.timeline
     day = day_number(deal, today)
     target = target_days(deal, library)
-    stretch = target - timeline.target_days
-    escalation, stale = timeline.escalation_days + max(0, stretch), timeline.stale_days + max(0, stretch)
+    escalation, stale = clock_points(deal, library)
     values = {
         "day": day,
         "target_days": target,
