@@ -17,7 +17,7 @@ from assembler.atomic_write import write_files_atomically
 from assembler.deals.layout import Workspace
 from assembler.errors import WorkspaceError
 
-from .conftest import Bounded, files_under, git, one_error, run_bounded, run_cli
+from .conftest import Bounded, files_under, git, one_error, run_bounded, run_cli, set_deal
 from .docx_edits import EditableDocx, w
 
 
@@ -416,6 +416,140 @@ def test_names_in_one_script_are_not_flagged() -> None:
         "U+0410 CYRILLIC CAPITAL LETTER A",
         "U+0441 CYRILLIC SMALL LETTER ES",
     ]
+    assert (
+        mixed_script("佐々木 Holdings") == []
+    )  # U+3005 is Han by Unicode's Script property, not "IDEOGRAPHIC"
+
+
+def _deal_with(ws: Workspace, changes: dict[str, str]) -> None:
+    """Write deal.yaml with `changes` (dotted keys) applied structurally and commit it."""
+    set_deal(ws, "acme", changes)
+    git(ws, "commit", "-qam", "Names as received")
+
+
+def _blocked_with(ws: Workspace, expected: str) -> None:
+    """build blocks with `expected` in its message and commits nothing; check reports the same rule and the
+    same code points (its table wraps the message)."""
+    head, tags = git(ws, "rev-parse", "HEAD"), git(ws, "tag")
+    assert run_bounded(ws, "validate", "acme").returncode == 0  # valid text; the playbook blocks it
+    built = run_bounded(ws, "build", "acme")
+    assert built.returncode == 1
+    assert expected in " ".join(built.stderr.split()), built.stderr
+    assert git(ws, "rev-parse", "HEAD") == head and git(ws, "tag") == tags
+    assert git(ws, "status", "--porcelain") == ""
+    checked = run_bounded(ws, "check", "acme", "--today", "2026-10-02")
+    assert checked.returncode == 1, checked.stdout
+    for code in [expected.split(":", 1)[0], *re.findall(r"U\+[0-9A-F]{4,5}", expected)]:
+        assert code in checked.stdout, (code, checked.stdout)
+
+
+def test_an_all_cyrillic_look_alike_of_a_latin_name_is_a_blocking_finding(repo_workspace: Workspace) -> None:
+    ws = repo_workspace
+    _deal_with(ws, {"partner.name": "\u0410\u0441\u043c\u0435"})  # "Асме": Cyrillic A, es, em, ie
+    _blocked_with(
+        ws,
+        "names.confusable: partner.name 'Асме' displays as the Latin 'ACME' in capitals but is written in "
+        "other characters (U+0410 CYRILLIC CAPITAL LETTER A, U+0441 CYRILLIC SMALL LETTER ES, "
+        "U+043C CYRILLIC SMALL LETTER EM, U+0435 CYRILLIC SMALL LETTER IE): a reader sees a name these bytes "
+        "are not; write it in Latin letters as the party is registered",
+    )
+
+
+def test_a_signatory_in_mathematical_letters_is_a_blocking_finding(repo_workspace: Workspace) -> None:
+    ws = repo_workspace
+    _deal_with(
+        ws, {"company.signatory.name": "\U0001d409\U0001d428\U0001d42b\U0001d41d\U0001d41a\U0001d427 Ellis"}
+    )
+    _blocked_with(
+        ws,
+        "names.confusable: company.signatory.name '𝐉𝐨𝐫𝐝𝐚𝐧 Ellis' displays as the Latin 'Jordan Ellis' but is "
+        "written in other characters (U+1D409 MATHEMATICAL BOLD CAPITAL J, U+1D428 MATHEMATICAL BOLD SMALL O",
+    )
+
+
+def test_a_party_named_like_the_other_party_is_a_blocking_finding(repo_workspace: Workspace) -> None:
+    ws = repo_workspace
+    # Only Latin letters, so no script check sees it: a lower-case L for the capital I of "Inc."
+    _deal_with(ws, {"partner.name": "Northwind Software, lnc."})
+    _blocked_with(
+        ws,
+        "names.confusable: partner.name 'Northwind Software, lnc.' looks the same as company.name 'Northwind "
+        "Software, Inc.' (their Unicode TS #39 skeletons are equal) but differs in U+006C LATIN SMALL LETTER "
+        "L, U+0049 LATIN CAPITAL LETTER I: the agreement would name two parties a reader cannot tell apart",
+    )
+
+
+GENUINE_NAMES = [
+    "Газпром",
+    "Яндекс",
+    "Сбер",
+    "ООО Ромашка",
+    "Норильский никель",
+    "Ελληνική Εταιρεία",
+    "ΚΟΣΜΟΤΕ",
+    "Σοφία",
+    "Αθήνα",
+    "Γιώργος Παπαδόπουλος",
+    "株式会社",
+    "株式会社ソニー",
+    "佐々木",
+    "삼성전자",
+    "Müller & Søn GmbH",
+    "Ñandú S.A.",
+    "Hawaiʻi Ventures",
+]
+LOOK_ALIKES = {
+    "АСМЕ": "ACME",  # Cyrillic capitals
+    "Асме": "ACME",  # Cyrillic, lower case: prints as ACME in capitals
+    "ХЕРОХ": "XEPOX",
+    "ΟΤΕ": "OTE",  # Greek capitals with no letter that Latin lacks
+    "Ａｃｍｅ": "Acrne",  # fullwidth: the skeleton of Latin "Acme" is "Acrne" too
+    "ﬁnance": "finance",
+}
+
+
+@pytest.mark.parametrize("name", GENUINE_NAMES)
+def test_genuine_names_in_their_own_script_are_not_flagged(name: str) -> None:
+    from assembler.playbook.names import latin_lookalike, mixed_script
+
+    assert latin_lookalike(name) is None and mixed_script(name) == []
+
+
+@pytest.mark.parametrize(("name", "shows"), LOOK_ALIKES.items())
+def test_whole_script_look_alikes_of_latin_names_are_found(name: str, shows: str) -> None:
+    from assembler.playbook.names import latin_lookalike
+
+    found = latin_lookalike(name)
+    assert found is not None and found[0] == shows, found
+
+
+def test_a_deal_with_genuine_non_latin_names_passes_the_name_checks(repo_workspace: Workspace) -> None:
+    ws = repo_workspace
+    _deal_with(
+        ws,
+        {
+            "partner.name": "Газпром нефть",
+            "partner.signatory.name": "Γιώργος Παπαδόπουλος",
+            "company.signatory.name": "佐々木 健",
+        },
+    )
+    checked = run_bounded(ws, "check", "acme", "--today", "2026-10-02")
+    assert "names." not in checked.stdout, checked.stdout
+
+
+def test_the_confusables_table_is_unicodes_own_with_its_licence() -> None:
+    from assembler.playbook import confusables
+
+    folder = Path(confusables.__file__).parent / "unicode"
+    assert confusables.data_version("confusables.txt") == confusables.data_version("Scripts.txt") == "18.0.0"
+    header = (folder / "confusables.txt").read_text(encoding="utf-8")[:600]
+    assert "Unicode Security Mechanisms for UTS #39" in header and "© 2026 Unicode®, Inc." in header
+    assert (folder / "LICENSE").read_text(encoding="utf-8").startswith("UNICODE LICENSE V3")
+    assert len(confusables.prototypes()) > 6000
+    # TS #39's own example: Cyrillic er and a in "paypal" share Latin "paypal"'s skeleton.
+    assert confusables.skeleton("\u0440\u0430ypal") == confusables.skeleton("paypal")
+    assert confusables.skeleton("Acme") == "Acrne"  # "m" and "rn" are one prototype
+    assert confusables.script("\u0410") == "Cyrillic" and confusables.script("\u3005") == "Han"
 
 
 def test_a_5_mb_partner_name_is_refused(workspace: Workspace) -> None:

@@ -160,7 +160,7 @@ def evaluate(
         *position_findings(deal, library),
         *finance_findings(deal, library, assembled, first_round),
         *economics_findings(deal, library),
-        *(Finding(names.RULE, "blocking", message) for message in names.name_findings(deal)),
+        *(Finding(rule, "blocking", message) for rule, message in names.name_findings(deal)),
         *(Finding(*raw) for raw in drafting_findings(deal, library, assembled)),
     ]
     if progress is not None:
