@@ -3,12 +3,16 @@ consistent, a user's plain `git commit` never reverts a round, and the next buil
 
 from __future__ import annotations
 
+import base64
 import importlib
+import itertools
+import json
 import os
 import random
 import subprocess
 import sys
 import time
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,8 +31,8 @@ STEPS = [
     "after-tag",
     "after-files",
 ]
-# Random kills: a few in every run; ASSEMBLER_RANDOM_KILLS=100 (or more) for the full fault campaign.
-RANDOM_KILLS = int(os.environ.get("ASSEMBLER_RANDOM_KILLS", "6"))
+# Random kills in every run; ASSEMBLER_RANDOM_KILLS=1000 (or more) for a longer fault campaign.
+RANDOM_KILLS = int(os.environ.get("ASSEMBLER_RANDOM_KILLS", "100"))
 DOCX = "agreements/acme/co-sell-agreement.docx"
 
 
@@ -101,26 +105,256 @@ def test_a_build_killed_at_each_step_of_the_commit_sequence_heals(
     _heals(ws)
 
 
-def test_builds_killed_at_random_moments_heal(repo_workspace: Workspace) -> None:
+# --- random kills ---------------------------------------------------------------------------------------
+# A short LOI keeps a round cheap (its round 2 still commits a redline); the kills are forked children of
+# tests/fault_driver.py running build's locked part, each killed at a random moment of one of the gaps
+# between the commit sequence's steps (every gap gets its share, however short), plus a few whole builds.
+LOI = "agreements/acme/loi.docx"
+LOI_TAGS = ["acme/loi/r1", "acme/loi/r2"]
+DRIVER = Path(__file__).with_name("fault_driver.py")
+# The writer's steps in order, as fault_point names them; a kill lands between two of them.
+WINDOW = ["locked", "recovered", *STEPS, "done"]
+REAL_BUILD_KILLS = 2
+STACKED = 0.3  # how often a kill is followed by another kill before a clean run heals the repository
+
+
+def _loi_build(ws: Workspace, **env: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "assembler",
+            "--workspace",
+            str(ws.root),
+            "build",
+            "acme",
+            "--document",
+            "loi",
+        ],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, so the test can wait for its git processes
+    )
+
+
+def _wait_for_group(group: int) -> None:
+    while True:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.002)
+
+
+def _trace(path: Path) -> dict[str, float]:
+    """The steps a traced run reached, with their times (and empties the file)."""
+    if not path.is_file():
+        return {}
+    steps = dict(line.split() for line in path.read_text().splitlines())
+    path.unlink()
+    return {step: float(at) for step, at in steps.items()}
+
+
+def _blob(ws: Workspace, revision: str) -> bytes | None:
+    found = subprocess.run(
+        ["git", "cat-file", "blob", revision], cwd=ws.root, capture_output=True, check=False
+    )
+    return found.stdout if found.returncode == 0 else None
+
+
+def _rev(ws: Workspace, revision: str) -> str:
+    return git(ws, "rev-parse", revision).strip()
+
+
+def _round_spec(ws: Workspace, tag: str, number: int) -> dict[str, object]:
+    """Round `number` as build committed it (files, message, date, tag), for the driver to commit again."""
+    from assembler.rounds.round import tag_message
+
+    commit = _rev(ws, f"{tag}^{{commit}}")
+    raw = subprocess.run(["git", "cat-file", "commit", commit], cwd=ws.root, capture_output=True, check=True)
+    header, _, message = raw.stdout.decode("utf-8").partition("\n\n")
+    author = next(line for line in header.splitlines() if line.startswith("author "))
+    date = " ".join(author.split()[-2:])
+    paths = {*git(ws, "diff-tree", "-r", "--name-only", f"{commit}^", commit).split()}
+    paths.add("agreements/acme/deal.yaml")  # build commits it with every round, changed or not
+    files = {}
+    for path in sorted(paths):
+        data = _blob(ws, f"{commit}:{path}")
+        assert data is not None, path
+        files[path] = base64.b64encode(data).decode("ascii")
+    return {
+        "branch": "main",
+        "deal": "acme",
+        "document": "loi",
+        "number": number,
+        "files": files,
+        "message": message,
+        "date": date,
+        "tag": [tag, tag_message("acme", "loi", number)],
+    }
+
+
+class Driver:
+    """tests/fault_driver.py: build's locked part in forked children, killed on request."""
+
+    def __init__(self, ws: Workspace, spec: Path, errors: Path) -> None:
+        self.errors = errors.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, str(DRIVER), str(ws.root), str(spec)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.errors,
+            text=True,
+        )
+
+    def run(self, kill: tuple[str, float] | None, trace: Path) -> int:
+        """One child, killed `kill[1]` seconds after step `kill[0]` (or not at all); its exit status."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps({"kill": kill, "trace": str(trace)}) + "\n")
+        self.process.stdin.flush()
+        answer = self.process.stdout.readline()
+        assert answer, f"the driver ended: {self.errors.name} says {Path(self.errors.name).read_text()}"
+        return int(json.loads(answer)["status"])
+
+    def close(self) -> None:
+        """Stop the server."""
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(timeout=60)
+        self.errors.close()
+
+
+def _blob_ids(ws: Workspace, revision: str, paths: list[str]) -> dict[str, str | None]:
+    """The blob of each path in `revision` (None where it has none), in one git call."""
+    listed = git(ws, "ls-tree", "-r", revision, "--", *paths)
+    found = {line.split("\t", 1)[1]: line.split()[2] for line in listed.splitlines()}
+    return {path: found.get(path) for path in paths}
+
+
+def _assert_crash_state(ws: Workspace, paths: list[str], older: dict[str, str | None]) -> None:
+    """What a crash may leave, and only that: git consistent, no git lock, the index equal to HEAD except
+    for the round being committed (staged from the journal), and a user's plain commit reverts nothing."""
+    _assert_consistent(ws)
+    assert not (ws.root / ".git" / "index.lock").exists() and not (ws.root / ".git" / "HEAD.lock").exists()
+    journal = ws.root / ".git" / "assembler-pending.json"
+    try:
+        pending = json.loads(journal.read_text())["commit"] if journal.is_file() else None
+    except ValueError:  # cut short while it was written: nothing was staged yet, recovery drops it
+        pending = None
+    staged = git(ws, "diff", "--cached", "--name-only").split()
+    assert pending is not None or staged == [], f"{staged} staged, and no journal says why"
+    if pending is not None:
+        theirs = _blob_ids(ws, pending, staged)
+        assert {p: git(ws, "rev-parse", f":{p}").strip() for p in staged} == theirs
+    # A user's plain `git commit` now; then HEAD and the index are put back as the crash left them, so the
+    # campaign goes on from the crash itself.
+    head, index = _rev(ws, "HEAD"), (ws.root / ".git" / "index").read_bytes()
+    before = _blob_ids(ws, "HEAD", paths)
+    committing = _blob_ids(ws, pending, paths) if pending else before
+    (ws.root / "notes.txt").write_text("call notes\n")
+    git(ws, "add", "notes.txt")
+    git(ws, "commit", "-q", "-m", "notes")
+    after = _blob_ids(ws, "HEAD", paths)
+    git(ws, "update-ref", "HEAD", head)
+    (ws.root / ".git" / "index").write_bytes(index)
+    (ws.root / "notes.txt").unlink()
+    for path in paths:
+        assert after[path] in (before[path], committing[path]), f"the user's commit changed {path}"
+        if before[path] != older[path]:
+            assert after[path] != older[path], f"the user's commit reverted {path} to round 1"
+
+
+def _assert_healed(ws: Workspace) -> None:
+    assert git(ws, "status", "--porcelain") == ""  # index and work tree match HEAD
+    assert git(ws, "tag").split() == LOI_TAGS
+    assert [p.name for p in (ws.root / ".git").glob("assembler-*") if p.name != "assembler.lock"] == []
+    assert list((ws.root / "agreements").rglob(".*.tmp")) == []
+    _assert_consistent(ws)
+
+
+def test_builds_killed_at_random_moments_heal(repo_workspace: Workspace, tmp_path: Path) -> None:
     ws = repo_workspace
-    started = time.monotonic()
-    first = _build(ws)  # round 1, timed: the kills below land anywhere in a build of round 2
-    first.communicate(timeout=300)
-    duration = (time.monotonic() - started) * 1.5
-    assert first.returncode == 0
-    set_deal(ws, "acme", {"terms.referral_fee_pct": Decimal("12")})
-    git(ws, "commit", "-q", "-am", "acme: fee 12%")
+    trace = tmp_path / "trace"
+    first = _loi_build(ws)
+    assert first.wait(timeout=300) == 0, first.communicate()
+    set_deal(ws, "acme", {"terms.referral_fee_pct": Decimal("11")})
+    git(ws, "commit", "-q", "-am", "acme: fee 11%")
+    pending = _rev(ws, "HEAD")  # round 2 due: the state every kill starts from
+    second = _loi_build(ws, ASSEMBLER_FAULT_TRACE=str(trace))
+    assert second.wait(timeout=300) == 0, second.communicate()
+    real = _trace(trace)
+    spec = tmp_path / "round-2.json"
+    spec.write_text(json.dumps(_round_spec(ws, LOI_TAGS[1], 2)))
+    paths = sorted(json.loads(spec.read_text())["files"])
+    older = _blob_ids(ws, LOI_TAGS[0], paths)
+
+    def rewind() -> None:  # round 2 due again
+        git(ws, "tag", "-d", LOI_TAGS[1])
+        git(ws, "reset", "-q", "--hard", pending)
+
+    rewind()
     chooser = random.Random(20261201)
-    for _ in range(RANDOM_KILLS):
-        process = _build(ws)
-        time.sleep(chooser.uniform(0, duration))
-        process.kill()
-        process.communicate(timeout=300)
-        _assert_consistent(ws)
-        if len(git(ws, "tag").split()) == 2:  # round 2 got through: back to a pending round 2
-            set_deal(ws, "acme", {"terms.referral_fee_pct": Decimal(str(13 + _))})
-            git(ws, "commit", "-q", "-am", "acme: fee moved")
-    _heals_after_any(ws)
+    landed: Counter[str] = Counter()
+    # A few whole builds, killed anywhere in the locked part (render and redline included).
+    for _ in range(REAL_BUILD_KILLS):
+        process = _loi_build(
+            ws, ASSEMBLER_KILL_AFTER=f"locked={chooser.uniform(0, real['done'] - real['locked'])}"
+        )
+        _, err = process.communicate(timeout=300)
+        _wait_for_group(process.pid)
+        assert process.returncode in (-9, 0), err
+        _assert_crash_state(ws, paths, older)
+        if process.returncode == -9:
+            landed["build"] += 1
+        else:  # it got through: round 2 due again
+            _assert_healed(ws)
+            rewind()
+    driver = Driver(ws, spec, tmp_path / "driver-errors")
+    try:
+        assert driver.run(None, trace) == 0  # heals what the builds left
+        _assert_healed(ws)
+        rewind()
+        _trace(trace)
+        assert driver.run(None, trace) == 0  # a clean run, timed step by step
+        times = _trace(trace)
+        _assert_healed(ws)
+        rewind()
+        gaps = {a: times[b] - times[a] for a, b in itertools.pairwise(WINDOW)}
+        heals = 0
+        for _ in range(RANDOM_KILLS * 3):  # a bound, far above what it takes
+            if sum(landed.values()) >= RANDOM_KILLS:
+                break
+            step = chooser.choice(WINDOW[:-1])
+            status = driver.run((step, chooser.uniform(0, gaps[step])), trace)
+            reached = list(_trace(trace))
+            if status == -9:
+                landed[reached[-1] if reached else "started"] += 1
+                _assert_crash_state(ws, paths, older)
+                if chooser.random() < STACKED:
+                    continue  # crash again before anything healed
+            else:
+                assert status == 0, (tmp_path / "driver-errors").read_text()
+            heals += 1
+            if heals % 40 == 0:  # now and then the real command heals it
+                healing = _loi_build(ws)
+                _, err = healing.communicate(timeout=300)
+                assert healing.returncode == 0, err
+            else:
+                assert driver.run(None, trace) == 0, (tmp_path / "driver-errors").read_text()
+                _trace(trace)
+            _assert_healed(ws)
+            rewind()
+    finally:
+        driver.close()
+    assert sum(landed.values()) >= RANDOM_KILLS, landed
+    # The kills fell in every part of the writer's window, not just the longest.
+    assert len(landed) >= min(len(WINDOW) - 2, RANDOM_KILLS // 10), landed
+    healing = _loi_build(ws)
+    _, err = healing.communicate(timeout=300)
+    assert healing.returncode == 0, err
+    _assert_healed(ws)
 
 
 def test_rounds_are_committed_only_on_the_configured_branch(repo_workspace: Workspace) -> None:

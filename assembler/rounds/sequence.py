@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import shutil
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -35,11 +36,13 @@ def writing(repo: Repository, timeout: float, branch: str | None = None) -> Iter
     """The writer's critical section: the lock held, no stale git lock, leftovers of a crash healed, and
     (with `branch`) HEAD on that branch."""
     with repo.writer_lock(timeout):
+        fault_point("locked")
         check_git_locks(repo, branch)
         remove_our_leftovers(repo)
         recover(repo)
         if branch is not None:
             check_branch(repo, branch)
+        fault_point("recovered")
         yield
 
 
@@ -172,10 +175,22 @@ def record(
     write_files_atomically({repo.root / path: data for path, data in files.items()}, root=repo.root)
     fault_point("after-files")
     _journal(repo).unlink(missing_ok=True)
+    fault_point("done")
     return commit
 
 
 def fault_point(name: str) -> None:
-    """Test hook: ASSEMBLER_FAULT_AT=<name> kills the process at that step, as a crash would."""
+    """Test hooks: ASSEMBLER_FAULT_AT=<name> kills the process at that step, as a crash would;
+    ASSEMBLER_KILL_AFTER=<name>=<seconds> kills it that long after the step (at a random moment of the
+    window the test chooses); ASSEMBLER_FAULT_TRACE=<file> appends "<name> <monotonic seconds>" per step."""
+    trace = os.environ.get("ASSEMBLER_FAULT_TRACE")
+    if trace:
+        with open(trace, "a", encoding="utf-8") as out:
+            out.write(f"{name} {time.monotonic():.6f}\n")
+    step, _, delay = os.environ.get("ASSEMBLER_KILL_AFTER", "").partition("=")
+    if step == name:
+        killer = threading.Timer(float(delay), os.kill, (os.getpid(), 9))
+        killer.daemon = True
+        killer.start()
     if os.environ.get("ASSEMBLER_FAULT_AT") == name:
         os.kill(os.getpid(), 9)
