@@ -376,6 +376,50 @@ def test_titles_addresses_and_approvers_are_checked_too(
     one_error(result, rf"^Error: agreements/acme/deal\.yaml: {re.escape(key)}: contains the ")
 
 
+EMAILS = {
+    "zero-width space": (
+        "legal@acme\u200bcloud.example",
+        "contains the invisible or space character U+200B ZERO WIDTH SPACE",
+    ),
+    "bidi override": (
+        "legal@elpmaxe\u202e.acmecloud.example",
+        "contains the bidirectional control U+202E RIGHT-TO-LEFT OVERRIDE",
+    ),
+    "look-alike domain": (
+        "legal@\u0430cmecloud.example",
+        "contains U+0430 CYRILLIC SMALL LETTER A, which is not ASCII; an address must be what it looks like",
+    ),
+    "two at signs": ("legal@acme@cloud.example", "'legal@acme@cloud.example' is not an e-mail address"),
+    "no domain": ("legal@acmecloud", "'legal@acmecloud' is not an e-mail address"),
+    "empty label": ("legal@acmecloud..example", "'legal@acmecloud..example' is not an e-mail address"),
+    "too long": ("x" * 250 + "@acmecloud.example", "is 268 characters long (limit 254)"),
+}
+
+
+@pytest.mark.parametrize("case", list(EMAILS))
+@pytest.mark.parametrize(
+    ("old", "key"),
+    [
+        ("notice_email: legal@acmecloud.example", "partner.notice_email"),
+        ("email: dana.whitfield@acme.example", "partner.signatory.email"),
+    ],
+)
+def test_hostile_email_addresses_are_refused(workspace: Workspace, case: str, old: str, key: str) -> None:
+    value, reason = EMAILS[case]
+    write_deal_text(workspace, deal_text(workspace).replace(old, f"{old.split(':')[0]}: {value}", 1))
+    before = files_under(workspace.root)
+    result = run_bounded(workspace, "validate", "acme")
+    one_error(result, rf"^Error: agreements/acme/deal\.yaml: {re.escape(key)}: {re.escape(reason)}")
+    assert files_under(workspace.root) == before
+
+
+def test_plain_and_internationalised_email_addresses_pass() -> None:
+    from assembler.deals.limits import check_email
+
+    for value in ("o'neil+deals@sub.example.co.uk", "legal@xn--bcher-kva.example", ""):
+        assert check_email(value) == value
+
+
 def test_bidi_controls_are_refused_in_any_free_text(workspace: Workspace) -> None:
     text = deal_text(workspace).replace("governing_law: Delaware, USA", "governing_law: Delaware\u202e, USA")
     write_deal_text(workspace, text)

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from assembler.deals.limits import bounded_number, check_name, check_no_bidi, check_text_length
+from assembler.deals.limits import bounded_number, check_email, check_name, check_no_bidi, check_text_length
 
 
 def _clean_text(value: str) -> str:
@@ -44,7 +44,11 @@ def _clean_fact(value: str) -> str:
 
 # Facts (entities, addresses, signatories, products) are names too, but may be left empty.
 Fact = Annotated[str, AfterValidator(_clean_fact)]
-NoticeEmail = Annotated[str, Field(pattern=r"^$|^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[A-Za-z]{2,}$")]
+NoticeEmail = Annotated[
+    str,
+    Field(pattern=r"^$|^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[A-Za-z]{2,}$", max_length=254),
+    BeforeValidator(check_email),
+]
 
 
 # The budgets (deals/limits.py) wrap pydantic's own constraints, so the JSON schema keeps its bounds.
@@ -65,5 +69,7 @@ class Strict(BaseModel):
 
 # An address DocuSign can send to: one @, a dotted domain, nothing a mail header could misread.
 Email = Annotated[
-    str, Field(pattern=r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[A-Za-z]{2,}$", max_length=254)
+    str,
+    Field(pattern=r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[A-Za-z]{2,}$", max_length=254),
+    BeforeValidator(check_email),
 ]
