@@ -2,13 +2,13 @@
 again in forked children that a test hook kills at random moments.
 
 `python tests/fault_driver.py ROOT SPEC` imports the package once, then for each JSON line on stdin
-(`{"kill": [STEP, SECONDS] | null, "trace": PATH | null}`) forks a child that does what `build` does once
-the document is rendered — under the writer lock (which first heals what an earlier crash left), tag the
-rounds a crash left untagged, and commit the round with the real commit sequence unless a commit already
-claims it — and answers `{"status": EXIT}` once the child and every git process it started have ended
-(-9: the kill landed). SPEC holds a real round as `build` committed it: its files, message, date and tag.
-Forking keeps a kill cheap (no interpreter start, no import, no render), so a default test run can afford
-a hundred of them.
+(`{"kill": [STEP, SECONDS] | null, "fault_at": STEP | null, "trace": PATH | null}`) forks a child that
+does what `build` does once the document is rendered — under the writer lock (which first heals what an
+earlier crash left), tag the rounds a crash left untagged, and commit the round with the real commit
+sequence unless a commit already claims it — and answers `{"status": EXIT}` once the child and every git
+process it started have ended (-9: the kill landed). SPEC holds a real round as `build` committed it: its
+files, message, date and tag. Forking keeps a kill cheap (no interpreter start, no import, no render), so a
+default test run can afford a hundred of them.
 """
 
 from __future__ import annotations
@@ -41,8 +41,10 @@ def commit_round(root: Path, spec: dict[str, Any]) -> None:
 
 
 def _child(root: Path, spec: dict[str, Any], order: dict[str, Any]) -> None:
-    os.environ.pop("ASSEMBLER_KILL_AFTER", None)
-    os.environ.pop("ASSEMBLER_FAULT_TRACE", None)
+    for hook in ("ASSEMBLER_KILL_AFTER", "ASSEMBLER_FAULT_TRACE", "ASSEMBLER_FAULT_AT"):
+        os.environ.pop(hook, None)
+    if order.get("fault_at"):
+        os.environ["ASSEMBLER_FAULT_AT"] = order["fault_at"]
     if order.get("kill"):
         step, delay = order["kill"]
         os.environ["ASSEMBLER_KILL_AFTER"] = f"{step}={delay}"

@@ -209,10 +209,12 @@ class Driver:
             text=True,
         )
 
-    def run(self, kill: tuple[str, float] | None, trace: Path) -> int:
-        """One child, killed `kill[1]` seconds after step `kill[0]` (or not at all); its exit status."""
+    def run(self, kill: tuple[str, float] | None, trace: Path, fault_at: str | None = None) -> int:
+        """One child, killed `kill[1]` seconds after step `kill[0]`, or at step `fault_at`, or not at all;
+        its exit status."""
         assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(json.dumps({"kill": kill, "trace": str(trace)}) + "\n")
+        order = {"kill": kill, "fault_at": fault_at, "trace": str(trace)}
+        self.process.stdin.write(json.dumps(order) + "\n")
         self.process.stdin.flush()
         answer = self.process.stdout.readline()
         assert answer, f"the driver ended: {self.errors.name} says {Path(self.errors.name).read_text()}"
@@ -321,6 +323,13 @@ def test_builds_killed_at_random_moments_heal(repo_workspace: Workspace, tmp_pat
         times = _trace(trace)
         _assert_healed(ws)
         rewind()
+        for step in WINDOW:  # first at each step boundary, the three the full builds above do not take too
+            assert driver.run(None, trace, fault_at=step) == -9
+            assert list(_trace(trace))[-1] == step
+            _assert_crash_state(ws, paths, older)
+            assert driver.run(None, trace) == 0, (tmp_path / "driver-errors").read_text()
+            _assert_healed(ws)
+            rewind()
         gaps = {a: times[b] - times[a] for a, b in itertools.pairwise(WINDOW)}
         heals = 0
         for _ in range(RANDOM_KILLS * 3):  # a bound, far above what it takes
@@ -348,6 +357,7 @@ def test_builds_killed_at_random_moments_heal(repo_workspace: Workspace, tmp_pat
             rewind()
     finally:
         driver.close()
+    print(f"random kills landed after each step: {dict(landed)}")  # shown with pytest -s
     assert sum(landed.values()) >= RANDOM_KILLS, landed
     # The kills fell in every part of the writer's window, not just the longest.
     assert len(landed) >= min(len(WINDOW) - 2, RANDOM_KILLS // 10), landed
