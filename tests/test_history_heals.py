@@ -328,6 +328,7 @@ def test_builds_killed_at_random_moments_heal(repo_workspace: Workspace, tmp_pat
             assert list(_trace(trace))[-1] == step
             _assert_crash_state(ws, paths, older)
             assert driver.run(None, trace) == 0, (tmp_path / "driver-errors").read_text()
+            _trace(trace)
             _assert_healed(ws)
             rewind()
         gaps = {a: times[b] - times[a] for a, b in itertools.pairwise(WINDOW)}
