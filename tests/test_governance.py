@@ -258,8 +258,8 @@ def test_lint_reports_each_problem_on_one_line(workspace: Workspace, change, exp
 
 
 def test_a_reference_inside_a_model_branch_is_checked_only_for_that_model(workspace: Workspace) -> None:
-    # payment-terms is in every agreement; a reference to a referral-only clause is fine in a referral branch.
-    path = "clause_library/clauses/general/payment-terms.md"
+    # exclusivity is in every agreement; a reference to a referral-only clause is fine in a referral branch.
+    path = "clause_library/clauses/general/exclusivity.md"
     text = (workspace.root / path).read_text()
     guarded = "\n\n{% if model.id == 'referral' %}See [[ref:referral-fees]].{% endif %}\n"
     (workspace.root / path).write_text(text + guarded)

@@ -14,7 +14,7 @@ from assembler.assembly.assemble import assemble
 from assembler.build import build
 from assembler.word.libreoffice import soffice_path
 from tests.conftest import copy_workspace, docx_text
-from tests.legal_helpers import EXAMPLE_DEALS, assemble_all, example_deal, library
+from tests.legal_helpers import EXAMPLE_DEALS, assemble_all, example_deal, full_text, library
 
 LIB = library()
 KEY_TERM_ROWS = (
@@ -31,6 +31,26 @@ KEY_TERM_ROWS = (
 # deal may start with any of the three (documents.yaml), so every example deal is measured in each of them.
 MAX_PAGES = {"loi": 2, "mou": 2, "term-sheet": 3}
 PRELIMINARY = [(deal_id, document_id) for deal_id in EXAMPLE_DEALS for document_id in MAX_PAGES]
+# The playbook's "lightweight" Partner Alliance Agreement of a fee-free technology alliance: about half of a
+# full partnership agreement (the alliance agreement on the standard terms ran to 21 pages and 10,000 words).
+ALLIANCE = ("glimmer", "partner-alliance-agreement")
+ALLIANCE_MAX_PAGES = 12
+ALLIANCE_MAX_WORDS = 5500
+# Mechanics of paid relationships that a fee-free alliance must not carry.
+FEE_MECHANICS = (
+    "invoice",
+    "withholding",
+    "value added tax",
+    "exchange rate",
+    "mid-market",
+    "bear interest",
+    "per month",
+    "statement of work",
+    "refund",
+    "Performance Minimum",
+    "Payment Terms",
+    "Fees paid",
+)
 
 
 @pytest.fixture(scope="module")
@@ -118,12 +138,12 @@ def _pdf_pages(docx_paths: list[Path], out: Path) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def preliminary_pages(tmp_path_factory):
-    """(deal, document) → pages of every example deal's LOI, MOU and term sheet."""
+def pdf_pages(tmp_path_factory):
+    """(deal, document) → LibreOffice pages of every LOI, MOU and term sheet and the alliance agreement."""
     workspace = copy_workspace(tmp_path_factory.mktemp("preliminary"))
     staged = tmp_path_factory.mktemp("docx")
     names = {}
-    for deal_id, document_id in PRELIMINARY:
+    for deal_id, document_id in [*PRELIMINARY, ALLIANCE]:
         result = build(workspace, deal_id, document_id, commit=False)
         target = staged / f"{deal_id}--{document_id}.docx"
         shutil.copy(result.docx_path, target)
@@ -136,8 +156,8 @@ def preliminary_pages(tmp_path_factory):
     soffice_path() is None or shutil.which("pdfinfo") is None, reason="needs LibreOffice and poppler"
 )
 @pytest.mark.parametrize(("deal_id", "document_id"), PRELIMINARY)
-def test_preliminary_documents_fit_the_playbooks_length(preliminary_pages, deal_id, document_id):
-    pages = preliminary_pages[(deal_id, document_id)]
+def test_preliminary_documents_fit_the_playbooks_length(pdf_pages, deal_id, document_id):
+    pages = pdf_pages[(deal_id, document_id)]
     assert pages <= MAX_PAGES[document_id], f"{deal_id} {document_id}: {pages} pages"
 
 
@@ -153,3 +173,24 @@ def test_the_builds_own_pdf_of_an_mou_fits_two_pages(tmp_path):
         ["pdfinfo", str(result.pdf_path)], capture_output=True, text=True, check=True
     ).stdout
     assert re.search(r"^Pages:\s+2$", info, re.M), info
+
+
+def test_the_partner_alliance_agreement_is_lightweight(docs):
+    deal, doc = docs[ALLIANCE]
+    text = full_text(deal, LIB, doc)
+    assert len(text.split()) <= ALLIANCE_MAX_WORDS, len(text.split())
+    for mechanic in FEE_MECHANICS:
+        assert mechanic.lower() not in text.lower(), mechanic
+    assert "No fees, royalties, commissions, revenue shares, market development funds" in text
+    assert "General Cap of the Fees" not in text  # a cap measured by fees is zero where none are payable
+    assert f"will not exceed {deal.terms.currency} 100,000" in text
+    # still a complete agreement: every mandatory provision of the playbook's checklist is covered
+    assert not {item.id for item in LIB.checklist.items} - doc.covered_items()
+    assert not doc.warnings
+
+
+@pytest.mark.skipif(
+    soffice_path() is None or shutil.which("pdfinfo") is None, reason="needs LibreOffice and poppler"
+)
+def test_the_partner_alliance_agreement_is_short_in_print(pdf_pages):
+    assert pdf_pages[ALLIANCE] <= ALLIANCE_MAX_PAGES, pdf_pages[ALLIANCE]
