@@ -13,7 +13,7 @@ import pytest
 from assembler.assembly.assemble import assemble
 from assembler.build import build
 from assembler.word.libreoffice import soffice_path
-from tests.conftest import copy_workspace, docx_text
+from tests.conftest import copy_workspace, docx_text, key_terms
 from tests.legal_helpers import EXAMPLE_DEALS, assemble_all, example_deal, full_text, library
 
 LIB = library()
@@ -135,6 +135,21 @@ def _pdf_pages(docx_paths: list[Path], out: Path) -> dict[str, int]:
         ).stdout
         pages[path.stem] = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))  # type: ignore[union-attr]
     return pages
+
+
+def test_every_term_sheet_states_the_models_commercial_terms():
+    """Any deal may start with a term sheet: each states its model's price, not only an OEM's or a JV's."""
+    for deal_id in EXAMPLE_DEALS:
+        deal = example_deal(deal_id)
+        text = full_text(deal, LIB, assemble(deal, deal_id, LIB, "term-sheet"))
+        for term in key_terms(deal_id):
+            assert term in text, (deal_id, term)
+    corvid = example_deal("corvid")
+    text = full_text(corvid, LIB, assemble(corvid, "corvid", LIB, "term-sheet"))
+    assert "| Minimum commitment | Purchases of at least EUR 400,000 in each contract year |" in text
+    glimmer = example_deal("glimmer")
+    text = full_text(glimmer, LIB, assemble(glimmer, "glimmer", LIB, "term-sheet"))
+    assert "| Payments | None: neither Party pays fees" in text
 
 
 @pytest.fixture(scope="module")
