@@ -76,25 +76,44 @@ class Paired:
         return statistics.median(self.reference)
 
 
-def paired(ours: Step, reference: Step, runs: int = RUNS, before_each: Step | None = None) -> Paired:
+def paired(
+    ours: Step,
+    reference: Step,
+    runs: int = RUNS,
+    before_each: Step | tuple[Step, Step] | None = None,
+) -> Paired:
     """Time `ours` and `reference` alternately, after one untimed warm-up of each.
 
     `before_each` (untimed) runs before every timed call: a scenario uses it to make each build a real new
-    round, for instance.
+    round, for instance. A pair of steps prepares ours and the reference separately.
     """
-    for step in (ours, reference):
-        if before_each:
-            before_each()
+    if before_each is None:
+        prepare: tuple[Step, Step] | None = None
+    elif isinstance(before_each, tuple):
+        prepare = before_each
+    else:
+        prepare = (before_each, before_each)
+    sides = ((ours, prepare[0] if prepare else None), (reference, prepare[1] if prepare else None))
+    for step, before in sides:
+        if before:
+            before()
         step()
-    a, b = [], []
+    a: list[float] = []
+    b: list[float] = []
     for run in range(runs):
         # Alternate who goes first, so neither side always runs on a warmer cache.
-        order = ((ours, a), (reference, b)) if run % 2 == 0 else ((reference, b), (ours, a))
-        for step, into in order:
-            if before_each:
-                before_each()
+        order = ((sides[0], a), (sides[1], b)) if run % 2 == 0 else ((sides[1], b), (sides[0], a))
+        for (step, before), into in order:
+            if before:
+                before()
             into.append(timed(step))
     return Paired(tuple(a), tuple(b))
+
+
+def load() -> str:
+    """The machine's load average (1, 5, 15 minutes) and CPU count, for the record of a run."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} on {os.cpu_count()} CPUs"
 
 
 @dataclass(frozen=True)
@@ -107,22 +126,34 @@ class Row:
     reference: float
     ratio: float
     target: str
+    limit: float | None = None  # the ratio the target allows, when it is one: the table says if it holds
 
     @classmethod
-    def of(cls, scenario: str, result: Paired, reference_name: str, target: str) -> Row:
+    def of(
+        cls, scenario: str, result: Paired, reference_name: str, target: str, limit: float | None = None
+    ) -> Row:
         """A table row from a paired measurement."""
-        return cls(scenario, result.ours_median, reference_name, result.reference_median, result.ratio, target)
+        return cls(
+            scenario, result.ours_median, reference_name, result.reference_median, result.ratio, target, limit
+        )
+
+    @property
+    def holds(self) -> str:
+        """ "yes" / "no" when the row has a ratio limit, else empty."""
+        if self.limit is None:
+            return ""
+        return "yes" if self.ratio <= self.limit else "no"
 
 
 def table(rows: Sequence[Row]) -> str:
     """The rows as a Markdown table (what the README quotes)."""
     lines = [
-        "| scenario | ours (s) | reference | reference (s) | ratio | target |",
-        "|---|---:|---|---:|---:|---|",
+        "| scenario | ours (s) | reference | reference (s) | ratio | target | holds |",
+        "|---|---:|---|---:|---:|---|---|",
     ]
     for row in rows:
         lines.append(
             f"| {row.scenario} | {row.ours:.3f} | {row.reference_name} | {row.reference:.3f} "
-            f"| {row.ratio:.2f}× | {row.target} |"
+            f"| {row.ratio:.2f}× | {row.target} | {row.holds} |"
         )
     return "\n".join(lines)

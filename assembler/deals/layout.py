@@ -7,7 +7,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from assembler.deals.contract import check_deal_id
 from assembler.errors import WorkspaceError
 from assembler.safe_files import escape_from
 
@@ -22,6 +21,9 @@ class DealLayout:
     deal_id: str
 
     def __post_init__(self) -> None:
+        # imported here: the deal model (pydantic) loads only once a deal is named, not at CLI start-up
+        from assembler.deals.contract import check_deal_id
+
         check_deal_id(self.deal_id)
 
     @property
