@@ -27,6 +27,7 @@ from assembler.playbook.clock import Progress, progress_from_git
 from assembler.playbook.findings import Finding, blocking, finance_findings
 from assembler.playbook.negotiation import today_from
 from assembler.rounds.executed import refuse_if_executed
+from assembler.rounds.inputs import deal_inputs, inputs_digest
 from assembler.rounds.rebuild import library_differences
 from assembler.rounds.redline import redline_docx
 from assembler.rounds.round import (
@@ -95,6 +96,8 @@ def build(
     # Validation, assembly and pandoc come first: bad input is reported before any git check, and the
     # writer lock is held only for comparing, redlining and committing.
     today = today_from(None)  # the build date: a late plan's printed dates are re-planned from it
+    # The deal's wording as the build starts (part of the round's inputs digest).
+    early_inputs = deal_inputs(workspace.deal_dir(deal_id)) if commit else None
     rendered = (
         render_amendment(workspace, deal_id, document_id)
         if is_amendment(document_id)
@@ -121,15 +124,48 @@ def build(
 
     if not commit:
         return replace(_build_uncommitted(workspace, deal_id, rendered, pdf), findings=findings)
+    # A round whose rebuild would print only "up to date" records its inputs' digest (rounds/inputs.py).
+    quiet = not rendered.assembled.warnings and not any(f.severity == "warning" for f in findings)
+    digest_of = (
+        _Digest(
+            early_inputs[1],
+            document_id or "",
+            today if rendered.assembled.document.kind == "preliminary" else None,
+        )
+        if quiet and early_inputs is not None
+        else None
+    )
     repo = Repository.of_workspace(workspace.root, rendered.library.config.commit_identity)
     with writing(repo, lock_timeout, rendered.library.config.branch):
-        result = _build_round(workspace, repo, deal_id, rendered, pdf, planned_from)
+        result = _build_round(workspace, repo, deal_id, rendered, pdf, planned_from, digest_of)
     first_round = (
         []
         if result.round_number > 1 or result.status == "up to date"
         else finance_findings(rendered.deal, rendered.library, rendered.checked, first_round=True)
     )
     return replace(result, findings=findings + first_round)
+
+
+@dataclass(frozen=True)
+class _Digest:
+    """What the inputs digest takes besides the deal file and the library: the wording files read as the
+    build started, the document asked for, and the build date (preliminary documents only)."""
+
+    wording: dict[str, bytes]
+    document: str
+    today: dt.date | None
+
+    def of(self, repo: Repository, rendered: RenderedDocument) -> str:
+        """The digest, with HEAD's clause-library files (the work tree's, as checked) and HEAD's branch."""
+        branch = rendered.library.config.branch
+        return inputs_digest(
+            deal_yaml=rendered.deal_yaml,
+            wording=self.wording,
+            library=repo.tree_blobs("HEAD", "clause_library"),
+            document=self.document,
+            branch=f"refs/heads/{branch}" if branch else (repo.symbolic_head() or "HEAD"),
+            today=self.today,
+        )
 
 
 def _progress(workspace: Workspace, deal_id: str, library: Library) -> Progress | None:
@@ -210,6 +246,7 @@ def _build_round(
     rendered: RenderedDocument,
     pdf: bool,
     planned_from: dt.date | None = None,
+    digest_of: _Digest | None = None,
 ) -> BuildResult:
 
     refuse_if_executed(repo, deal_id, rendered.assembled.document.id)  # an executed agreement never changes
@@ -293,6 +330,7 @@ def _build_round(
         term_changes,
         planned_from if assembled.document.kind == "preliminary" else None,
         [(o.clause_id, o.describe()) for o in assembled.overrides()],
+        digest_of.of(repo, rendered) if digest_of is not None else None,
     )
     sha256 = hashlib.sha256(docx).hexdigest()
     tag = (round_tag(deal_id, document_id, number), tag_message(deal_id, document_id, number))

@@ -166,10 +166,17 @@ def validate(deal: str) -> None:
 def build(deal: str, document_id: str | None, no_commit: bool, pdf: bool) -> None:
     """Assemble DEAL's document, commit it as the next round, and redline it against the previous one."""
     # lazy: the command's own modules load only when it runs, so start-up and --help stay fast
+    workspace = _workspace()
+    if not no_commit and not pdf:
+        from assembler.rounds.inputs import unchanged_round  # light: nothing rendered, no GitPython
+
+        same = unchanged_round(workspace.root, deal, document_id)
+        if same is not None:
+            click.echo(f"{workspace.relative(same.docx)} is up to date (round {same.number})")
+            return
     from assembler.assembly.twin import summary_line
     from assembler.build import build as build_document
 
-    workspace = _workspace()
     result = build_document(workspace, deal, document_id, commit=not no_commit, pdf=pdf)
     for warning in result.assembled.warnings:
         click.echo(f"Warning: {warning}", err=True)

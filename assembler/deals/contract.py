@@ -31,6 +31,8 @@ from assembler.deals.fields import Percent as Percent
 from assembler.deals.fields import Strict as Strict
 from assembler.deals.fields import Text as Text
 from assembler.deals.fields import _clean_text as _clean_text  # tests check text as validation cleans it
+from assembler.deals.layout import DEAL_ID as DEAL_ID  # the deal id's rule lives with the paths built from it
+from assembler.deals.layout import check_deal_id as check_deal_id
 from assembler.deals.limits import MAX_DEAL_BYTES, bounded_number
 from assembler.deals.playbook_inputs import BusinessCase as BusinessCase
 from assembler.deals.playbook_inputs import Constraint as Constraint
@@ -38,9 +40,6 @@ from assembler.deals.playbook_inputs import Event as Event
 from assembler.errors import DealError
 from assembler.safe_files import FileRefused, read_regular_file
 from assembler.yamlfile import YamlFileError, parse_yaml
-
-DEAL_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-
 
 ModelId = Literal[
     "referral", "co-sell", "reseller", "implementation", "oem", "joint-venture", "technology-alliance"
@@ -65,16 +64,6 @@ MODEL_IDS: tuple[str, ...] = get_args(ModelId)
 
 
 DOCUMENT_IDS: tuple[str, ...] = get_args(DocumentId)
-
-
-def check_deal_id(deal_id: str) -> str:
-    """Refuse a deal id that could escape `agreements/` or be read by git as an option."""
-    if not DEAL_ID.fullmatch(deal_id):
-        raise DealError(
-            f"deal id {deal_id!r} is not allowed: use 1-63 lowercase letters, digits and hyphens, "
-            "starting with a letter or digit (e.g. acme or acme-emea)"
-        )
-    return deal_id
 
 
 class Signatory(Strict):

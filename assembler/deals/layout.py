@@ -4,11 +4,24 @@ owner of every path under `agreements/<deal>/`."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from assembler.errors import WorkspaceError
+from assembler.errors import DealError, WorkspaceError
 from assembler.safe_files import escape_from
+
+DEAL_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def check_deal_id(deal_id: str) -> str:
+    """Refuse a deal id that could escape `agreements/` or be read by git as an option."""
+    if not DEAL_ID.fullmatch(deal_id):
+        raise DealError(
+            f"deal id {deal_id!r} is not allowed: use 1-63 lowercase letters, digits and hyphens, "
+            "starting with a letter or digit (e.g. acme or acme-emea)"
+        )
+    return deal_id
 
 
 @dataclass(frozen=True)
@@ -21,9 +34,6 @@ class DealLayout:
     deal_id: str
 
     def __post_init__(self) -> None:
-        # imported here: the deal model (pydantic) loads only once a deal is named, not at CLI start-up
-        from assembler.deals.contract import check_deal_id
-
         check_deal_id(self.deal_id)
 
     @property

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assembler.deals.layout import DealLayout
-from assembler.rounds.trailers import Trailers, commit_message
+from assembler.rounds.trailers import INPUTS, Trailers, commit_message
 
 if TYPE_CHECKING:
     from assembler.rounds.git import Repository
@@ -119,10 +119,11 @@ def round_message(
     changes: list[str],
     planned_from: dt.date | None = None,
     wording: list[tuple[str, str]] | None = None,
+    inputs: str | None = None,
 ) -> str:
     """A round's commit message: what changed since the previous round, the deal wording in the round
     (`wording`: clause id and description), then the round's trailers (`Planned-From:` when its printed
-    milestone dates were re-planned from that build date)."""
+    milestone dates were re-planned from that build date; `Inputs:`, the digest of its inputs, when given)."""
     body = ["Changed since the previous round:", *(f"- {c}" for c in changes)] if changes else []
     if wording:
         body += [""] if body else []
@@ -138,6 +139,7 @@ def round_message(
             "Clause-Library": library_tree,
             "Docx-SHA256": hashlib.sha256(docx).hexdigest(),
             **({"Planned-From": planned_from.isoformat()} if planned_from else {}),
+            **({INPUTS: inputs} if inputs else {}),
         },
     )
 

@@ -1,13 +1,18 @@
 """The one writer and reader of commit trailers, for every kind of commit the assembler makes.
 
-A round (`Deal:`, `Document:`, `Round:`, `Model:`, `Clause-Library:`, `Docx-SHA256:`), a received counterparty
-draft (`Received-From:`, `Received-SHA256:`) and an execution (`Executed-On:`) are all commits whose last
-paragraph is a trailer block. They are written here and read back with git's own `%(trailers)` parser.
+A round (`Deal:`, `Document:`, `Round:`, `Model:`, `Clause-Library:`, `Docx-SHA256:`, `Inputs:`), a received
+counterparty draft (`Received-From:`, `Received-SHA256:`) and an execution (`Executed-On:`) are all commits
+whose last paragraph is a trailer block. They are written here and read back with git's own `%(trailers)`
+parser.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+
+# The digest of a round's inputs (rounds/inputs.py), recorded when building those inputs again prints nothing
+# but "up to date": such a build then says so without rendering.
+INPUTS = "Inputs"
 
 # git log's format for the trailers of each commit, unfolded, one "Key: value" line each.
 LOG_FORMAT = "%H%x1f%(trailers:only,unfold)"

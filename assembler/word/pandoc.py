@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 from functools import cache
+from importlib.util import find_spec
 from pathlib import Path
-
-import pypandoc
 
 from assembler.errors import RenderError
 from assembler.subprocesses import run_bounded
@@ -20,9 +19,22 @@ MARKDOWN_IN = "markdown+smart-raw_html-raw_attribute-raw_tex-tex_math_dollars-ci
 PANDOC_TIMEOUT_SECONDS = 120.0
 
 
-@cache
 def pandoc_path() -> str:
-    """The path of the pandoc executable pypandoc uses."""
+    """The pandoc executable: ASSEMBLER_PANDOC when set, else the one pypandoc-binary ships."""
+    return os.environ.get("ASSEMBLER_PANDOC") or _shipped_pandoc()
+
+
+@cache
+def _shipped_pandoc() -> str:
+    # Found without importing pypandoc, whose import and probe (`pandoc --version`) cost more than a tenth
+    # of a second before our pandoc could start.
+    spec = find_spec("pypandoc")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        shipped = Path(folder) / "files" / "pandoc"
+        if shipped.is_file() and os.access(shipped, os.X_OK):
+            return str(shipped)
+    import pypandoc  # no shipped binary: let pypandoc find a system pandoc
+
     return str(pypandoc.get_pandoc_path())
 
 
