@@ -9,46 +9,27 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assembler.assembly.assemble import AssembledDocument
-from assembler.assembly.twin import ClauseChange, clause_changes, summary_markdown
-from assembler.assembly.wording import wording_changes, wording_files, wording_sources
 from assembler.atomic_write import write_files_atomically
-from assembler.deals.contract import deal_changes
 from assembler.deals.layout import DealLayout, Workspace
 from assembler.errors import AssemblerError, RepositoryError
-from assembler.library.loader import Library
-from assembler.library.plan import slip_days
-from assembler.playbook.approvals import evaluate_proven
-from assembler.playbook.clock import Progress, progress_from_git
-from assembler.playbook.findings import Finding, blocking, finance_findings
-from assembler.playbook.negotiation import today_from
-from assembler.rounds.executed import refuse_if_executed
-from assembler.rounds.inputs import deal_inputs, inputs_digest
-from assembler.rounds.rebuild import library_differences
-from assembler.rounds.redline import redline_docx
-from assembler.rounds.round import (
-    Round,
-    commit_time,
-    document_path,
-    ensure_tags,
-    latest_round,
-    redline_path,
-    round_message,
-    round_tag,
-    rounds,
-    tag_message,
-)
-from assembler.rounds.sequence import record, writing
-from assembler.signature.amendment import is_amendment, render_amendment
-from assembler.word.libreoffice import docx_to_pdf
+from assembler.rounds.inputs import build_date, deal_inputs, inputs_digest
 from assembler.word.render import RenderedDocument, render_document
 
+# Everything else loads inside the functions that use it, once pandoc is already rendering the body: the
+# playbook, GitPython, the redline engine and the Word libraries cost nothing on the way to pandoc.
 if TYPE_CHECKING:
+    from assembler.assembly.assemble import AssembledDocument
+    from assembler.assembly.twin import ClauseChange
+    from assembler.library.loader import Library
+    from assembler.playbook.clock import Progress
+    from assembler.playbook.findings import Finding
     from assembler.rounds.git import Repository
+    from assembler.rounds.round import Round
 
 
 LOCK_TIMEOUT_SECONDS = 300.0
@@ -95,7 +76,13 @@ def build(
     """Build one document of a deal; unless `commit` is False, commit it as the next round."""
     # Validation, assembly and pandoc come first: bad input is reported before any git check, and the
     # writer lock is held only for comparing, redlining and committing.
-    today = today_from(None)  # the build date: a late plan's printed dates are re-planned from it
+    from assembler.signature.amendment import is_amendment, render_amendment
+
+    today = build_date()  # the build date: a late plan's printed dates are re-planned from it
+    if today is None:  # ASSEMBLER_TODAY is not a date: the playbook's clock says so
+        from assembler.playbook.negotiation import today_from
+
+        today = today_from(None)
     # The deal's wording as the build starts (part of the round's inputs digest).
     early_inputs = deal_inputs(workspace.deal_dir(deal_id)) if commit else None
     rendered = (
@@ -103,6 +90,11 @@ def build(
         if is_amendment(document_id)
         else render_document(workspace, deal_id, document_id, today)
     )
+    from assembler.library.plan import slip_days
+    from assembler.playbook.approvals import evaluate_proven
+    from assembler.playbook.findings import blocking, finance_findings
+    from assembler.rounds.sequence import writing
+
     planned_from = today if slip_days(rendered.deal, rendered.library, today) else None
     progress = _progress(workspace, deal_id, rendered.library) if commit else None
     findings = evaluate_proven(
@@ -119,7 +111,6 @@ def build(
                 + [f"{f.rule}: {f.message}" for f in blockers]
             )
         )
-    # git (GitPython) and the Word libraries are imported only now, while pandoc is already running.
     from assembler.rounds.git import Repository
 
     if not commit:
@@ -170,7 +161,7 @@ class _Digest:
 
 def _progress(workspace: Workspace, deal_id: str, library: Library) -> Progress | None:
     """What git shows of the deal (for the preliminary-first rule); None outside a repository."""
-    from assembler.errors import RepositoryError
+    from assembler.playbook.clock import progress_from_git
     from assembler.rounds.git import Repository
 
     try:
@@ -190,6 +181,8 @@ def _reproduces(rendered: RenderedDocument, latest: Round, repo: Repository) -> 
     Packaging the latest round again is needed only when the text is unchanged (the cover, signature page or
     templates may still differ); a changed text is a new round for certain.
     """
+    from assembler.rounds.round import document_path
+
     old = repo.committed(latest.commit, document_path(latest.deal_id, latest.document_id, "md"))
     if old.decode("utf-8") != rendered.assembled.markdown:
         return None
@@ -202,6 +195,7 @@ def _build_uncommitted(
 ) -> BuildResult:
     # GitPython loads only for commands that read git
     from assembler.rounds.git import Repository
+    from assembler.rounds.round import latest_round
 
     document_id = rendered.assembled.document.id
     number, docx = 1, None
@@ -234,6 +228,8 @@ def _write(
     outputs = {docx_path: docx, markdown_path: markdown.encode("utf-8")}
     pdf_path = docx_path.with_suffix(".pdf") if pdf else None
     if pdf_path is not None:
+        from assembler.word.libreoffice import docx_to_pdf
+
         outputs[pdf_path] = docx_to_pdf(docx)  # before writing anything: a failed conversion writes nothing
     write_files_atomically(outputs, root=workspace.root)
     return pdf_path
@@ -248,6 +244,25 @@ def _build_round(
     planned_from: dt.date | None = None,
     digest_of: _Digest | None = None,
 ) -> BuildResult:
+    from assembler.assembly.twin import clause_changes, summary_markdown
+    from assembler.assembly.wording import wording_changes, wording_files, wording_sources
+    from assembler.deals.contract import deal_changes
+    from assembler.rounds.executed import refuse_if_executed
+    from assembler.rounds.rebuild import library_differences
+    from assembler.rounds.redline import redline_docx
+    from assembler.rounds.round import (
+        Round,
+        commit_time,
+        document_path,
+        ensure_tags,
+        latest_round,
+        redline_path,
+        round_message,
+        round_tag,
+        rounds,
+        tag_message,
+    )
+    from assembler.rounds.sequence import record
 
     refuse_if_executed(repo, deal_id, rendered.assembled.document.id)  # an executed agreement never changes
     differences = library_differences(repo, workspace.root)  # file by file: skip-worktree and ignored count
@@ -302,42 +317,54 @@ def _build_round(
     changes: list[ClauseChange] = []
     term_changes: list[str] = []
     redline_file = None
-    if latest is not None:
-        old_docx = repo.committed(latest.commit, document_path(deal_id, document_id))
-        old_yaml = repo.committed(latest.commit, DealLayout(deal_id).deal_yaml).decode("utf-8")
-        old_markdown = repo.committed(latest.commit, document_path(deal_id, document_id, "md")).decode(
-            "utf-8"
+    # Docxodus (the slowest step) starts as soon as the new document exists; the blobs of the files already
+    # known are stored meanwhile, and the change summary and commit message are made on this thread.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        redline: Future[bytes] | None = None
+        if latest is not None:
+            old_docx = repo.committed(latest.commit, document_path(deal_id, document_id))
+            redline = pool.submit(redline_docx, old_docx, docx, rendered.library.config.legal_team, when)
+        written = pool.submit(repo.write_blobs, dict(files))
+        if latest is not None:
+            old_yaml = repo.committed(latest.commit, DealLayout(deal_id).deal_yaml).decode("utf-8")
+            old_markdown = repo.committed(latest.commit, document_path(deal_id, document_id, "md")).decode(
+                "utf-8"
+            )
+            changes = clause_changes(old_markdown, assembled.markdown)
+            new_yaml = deal_yaml.decode("utf-8")
+            term_changes = [
+                format_change(*c) for c in deal_changes(old_yaml, new_yaml) if c[0] != "wording"
+            ] + [format_change(*c) for c in wording_changes(old_yaml, new_yaml)]
+            redline_file = redline_path(deal_id, document_id, latest.number, number)
+            files[redline_path(deal_id, document_id, latest.number, number, "md")] = summary_markdown(
+                assembled.document.title,
+                latest.number,
+                number,
+                changes,
+                wording_sources(assembled.overrides()),
+            ).encode("utf-8")
+        message = round_message(
+            deal_id,
+            assembled.document.title,
+            document_id,
+            number,
+            rendered.deal.model,
+            library_tree,
+            docx,
+            term_changes,
+            planned_from if assembled.document.kind == "preliminary" else None,
+            [(o.clause_id, o.describe()) for o in assembled.overrides()],
+            digest_of.of(repo, rendered) if digest_of is not None else None,
         )
-        changes = clause_changes(old_markdown, assembled.markdown)
-        new_yaml = deal_yaml.decode("utf-8")
-        term_changes = [format_change(*c) for c in deal_changes(old_yaml, new_yaml) if c[0] != "wording"] + [
-            format_change(*c) for c in wording_changes(old_yaml, new_yaml)
-        ]
-        redline_file = redline_path(deal_id, document_id, latest.number, number)
-        files[redline_file] = redline_docx(old_docx, docx, rendered.library.config.legal_team, when)
-        files[redline_path(deal_id, document_id, latest.number, number, "md")] = summary_markdown(
-            assembled.document.title, latest.number, number, changes, wording_sources(assembled.overrides())
-        ).encode("utf-8")
-
-    message = round_message(
-        deal_id,
-        assembled.document.title,
-        document_id,
-        number,
-        rendered.deal.model,
-        library_tree,
-        docx,
-        term_changes,
-        planned_from if assembled.document.kind == "preliminary" else None,
-        [(o.clause_id, o.describe()) for o in assembled.overrides()],
-        digest_of.of(repo, rendered) if digest_of is not None else None,
-    )
+        if redline is not None and redline_file is not None:
+            files[redline_file] = redline.result()
+        stored = written.result()
     sha256 = hashlib.sha256(docx).hexdigest()
     tag = (round_tag(deal_id, document_id, number), tag_message(deal_id, document_id, number))
     workspace.guard_all(
         [workspace.root / path for path in files]
     )  # a linked folder: refuse before HEAD moves
-    commit = record(repo, files, message, when.isoformat(), [tag])
+    commit = record(repo, files, message, when.isoformat(), [tag], stored)
     new_round = Round(deal_id, document_id, number, commit, sha256, library_tree, rendered.deal.model)
     pdf_path = _write(workspace, deal_id, document_id, docx, assembled.markdown, pdf) if pdf else None
     return BuildResult(
@@ -359,6 +386,8 @@ def _build_round(
 
 def _restore_work_tree(workspace: Workspace, repo: Repository, latest: Round) -> None:
     """After a crash between commit and file write, the work tree may lag the committed round: restore it."""
+    from assembler.rounds.round import document_path, redline_path
+
     deal_id, document_id, number = latest.deal_id, latest.document_id, latest.number
     paths = [document_path(deal_id, document_id), document_path(deal_id, document_id, "md")]
     if number > 1:

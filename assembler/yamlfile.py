@@ -7,6 +7,7 @@ scalar (a 10,000-digit integer would crash the int conversion).
 
 from __future__ import annotations
 
+import copy
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -96,13 +97,31 @@ def _yaml(fast: bool) -> YAML:
     return yaml
 
 
+# One command reads the same deal file several times (validation, wording, approvals): each text is parsed
+# once per process and handed out as a deep copy, so no caller sees another's changes.
+_PARSED: dict[tuple[str, bool], Any] = {}
+_PARSED_LIMIT = 256
+
+
 def parse_yaml(text: str, name: str, *, fast: bool = False) -> Any:
     """Parse YAML text within the budgets; `name` is used in error messages."""
+    key = (text, fast)
+    if key in _PARSED:
+        return copy.deepcopy(_PARSED[key])
+    value = _parse_yaml(text, name, fast)
+    if len(_PARSED) >= _PARSED_LIMIT:
+        _PARSED.clear()
+    _PARSED[key] = value
+    return copy.deepcopy(value)
+
+
+def _parse_yaml(text: str, name: str, fast: bool) -> Any:
     if len(text) > MAX_YAML_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
         raise YamlFileError(f"{name}: the file is over {MAX_YAML_BYTES} bytes; it cannot be this large")
     try:
-        _check_budgets(_yaml(fast), text, name)
-        return _yaml(fast).load(text)
+        yaml = _yaml(fast)
+        _check_budgets(yaml, text, name)
+        return yaml.load(text)
     except YamlFileError:
         raise
     except MarkedYAMLError as exc:

@@ -12,7 +12,7 @@ import contextlib
 import re
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,7 @@ class Repository:
         self.root = Path(self.repo.working_tree_dir or root)
         self.git_dir = Path(self.repo.git_dir)
         self.git = self.repo.git
+        self._has_identity: bool | None = None  # asked of git once per command
 
     @classmethod
     def of_workspace(cls, root: Path, fallback_identity: tuple[str, str] | None = None) -> Repository:
@@ -268,6 +269,27 @@ class Repository:
             handle.flush()
             return str(self.git.hash_object("-w", "--no-filters", "--", handle.name))
 
+    def write_blobs(self, files: Mapping[str, bytes]) -> dict[str, str]:
+        """Store each file's bytes as a blob (no filters), all in one git process; path → blob id."""
+        if not files:
+            return {}
+        with tempfile.TemporaryDirectory(dir=self.git_dir, prefix="assembler-blob-") as tmp:
+            names = []
+            for index, data in enumerate(files.values()):
+                name = Path(tmp) / str(index)
+                name.write_bytes(data)
+                names.append(str(name))
+            with tempfile.TemporaryFile(dir=tmp) as listing:
+                listing.write(("\n".join(names) + "\n").encode("utf-8"))
+                listing.seek(0)
+                raw = str(self.git.hash_object("-w", "--no-filters", "--stdin-paths", istream=listing))
+        ids = raw.split()
+        if len(ids) != len(files):
+            raise RepositoryError(
+                "git hash-object did not store every file of the round; nothing was committed"
+            )
+        return dict(zip(files, ids, strict=True))
+
     def identity(self) -> tuple[str, str]:
         """The (name, email) git commits as here; refuses when git has none (no fallback applies)."""
         try:
@@ -281,13 +303,15 @@ class Repository:
         return name.strip(), rest.split(">", 1)[0].strip()
 
     def has_identity(self) -> bool:
-        """Whether git has a committer and an author identity configured."""
-        try:
-            self.git.var("GIT_COMMITTER_IDENT")
-            self.git.var("GIT_AUTHOR_IDENT")
-            return True
-        except git.GitCommandError:
-            return False
+        """Whether git has a committer and an author identity configured (asked once per Repository)."""
+        if self._has_identity is None:
+            try:
+                self.git.var("GIT_COMMITTER_IDENT")
+                self.git.var("GIT_AUTHOR_IDENT")
+                self._has_identity = True
+            except git.GitCommandError:
+                self._has_identity = False
+        return self._has_identity
 
     def _identity_env(self) -> dict[str, str]:
         """The fallback identity as git environment variables, when git has no identity of its own."""
@@ -336,17 +360,27 @@ class Repository:
         return commit
 
     def commit_object(
-        self, files: dict[str, bytes], message: str, date: str, parent: str | None
+        self,
+        files: dict[str, bytes],
+        message: str,
+        date: str,
+        parent: str | None,
+        written: Mapping[str, str] | None = None,
     ) -> tuple[str, dict[str, str]]:
         """The commit of `files` on top of `parent` written to the object store (no ref moves), and the blob
-        id of each file."""
-        blobs = {path: self.write_blob(data) for path, data in files.items()}
+        id of each file. `written` holds blob ids already stored for some of the files (path → id)."""
+        known = {path: blob for path, blob in (written or {}).items() if path in files}
+        blobs = {**known, **self.write_blobs({p: d for p, d in files.items() if p not in known})}
+        blobs = {path: blobs[path] for path in files}
+        lines = "".join(f"100644 {blob}\t{path}\n" for path, blob in blobs.items())
         with tempfile.TemporaryDirectory(dir=self.git_dir, prefix="assembler-index-") as tmp:
             env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
             if parent is not None:
                 self.git.read_tree(parent, env=env)
-            for path, blob in blobs.items():
-                self.git.update_index("--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
+            with tempfile.TemporaryFile(dir=tmp) as listing:  # every entry in one update-index
+                listing.write(lines.encode("utf-8"))
+                listing.seek(0)
+                self.git.update_index("--add", "--index-info", istream=listing, env=env)
             tree = str(self.git.write_tree(env=env))
         dates = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date, **self._identity_env()}
         parents = ["-p", parent] if parent is not None else []

@@ -15,7 +15,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from assembler.atomic_write import write_files_atomically
@@ -148,15 +148,23 @@ def _writable(folder: Path) -> bool:
 
 
 def record(
-    repo: Repository, files: dict[str, bytes], message: str, date: str, tags: Iterable[tuple[str, str]] = ()
+    repo: Repository,
+    files: dict[str, bytes],
+    message: str,
+    date: str,
+    tags: Iterable[tuple[str, str]] = (),
+    written: Mapping[str, str] | None = None,
 ) -> str:
     """The commit sequence, inside `writing()`: commit exactly `files` on HEAD, tag the commit (name, message)
-    and write the files to the work tree. Returns the commit."""
+    and write the files to the work tree. Returns the commit.
+
+    `written` (path → blob id) names blobs of `files` already stored, e.g. while the redline engine ran: a
+    blob no commit names is inert, so storing them early changes nothing the sequence guarantees."""
     tags = list(tags)
     preflight(repo, files, tags)
     fault_point("before-commit")
     parent = repo.head()
-    commit, blobs = repo.commit_object(files, message, date, parent)
+    commit, blobs = repo.commit_object(files, message, date, parent, written)
     fault_point("after-object")
     _journal(repo).write_text(json.dumps({"commit": commit, "paths": sorted(files)}), encoding="utf-8")
     fault_point("after-journal")
