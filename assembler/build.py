@@ -248,14 +248,12 @@ def _build_round(
     from assembler.assembly.wording import wording_changes, wording_files, wording_sources
     from assembler.deals.contract import deal_changes
     from assembler.rounds.executed import refuse_if_executed
-    from assembler.rounds.rebuild import library_differences
     from assembler.rounds.redline import redline_docx
     from assembler.rounds.round import (
         Round,
         commit_time,
         document_path,
         ensure_tags,
-        latest_round,
         redline_path,
         round_message,
         round_tag,
@@ -279,8 +277,11 @@ def _build_round(
 
     assembled = rendered.assembled
     document_id = assembled.document.id
-    ensure_tags(repo, rounds(repo, deal_id))
-    latest = latest_round(repo, deal_id, document_id)
+    # One walk of the deal's history answers both: which tags are missing, which round is the latest.
+    deal_rounds = rounds(repo, deal_id)
+    ensure_tags(repo, deal_rounds)
+    of_document = sorted((r for r in deal_rounds if r.document_id == document_id), key=lambda r: r.number)
+    latest = of_document[-1] if of_document else None
     docx_path, markdown_path = _outputs(workspace, deal_id, document_id)
 
     same_round = _reproduces(rendered, latest, repo) if latest is not None else None
@@ -382,6 +383,13 @@ def _build_round(
         term_changes=term_changes,
         pdf_path=pdf_path,
     )
+
+
+def library_differences(repo: Repository, root: Path) -> list[str]:
+    """The work tree's clause_library files that are not HEAD's (rounds/rebuild.py, loaded only here)."""
+    from assembler.rounds.rebuild import library_differences as differences
+
+    return differences(repo, root)
 
 
 def _restore_work_tree(workspace: Workspace, repo: Repository, latest: Round) -> None:

@@ -4,6 +4,9 @@ change to any input (the deal, a clause, a template, the tool's version) still r
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -124,3 +127,23 @@ def test_an_uncommitted_library_edit_is_reported_as_before(repo_workspace: Works
     again = run_cli(ws, "build", "acme")
     assert again.exit_code != 0
     assert "clause_library differs from its last commit" in again.stderr
+
+
+def test_an_unchanged_rebuild_loads_no_renderer_and_reads_git_three_times(
+    repo_workspace: Workspace, tmp_path: Path
+) -> None:
+    ws = repo_workspace
+    assert run_cli(ws, "build", "acme").exit_code == 0
+    trace = tmp_path / "git-trace"
+    again = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "assembler", "--workspace", str(ws.root), "build", "acme"],
+        env={**os.environ, "GIT_TRACE": str(trace)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert again.stdout == UP_TO_DATE.format(1)
+    imported = {line.split("|")[-1].strip() for line in again.stderr.splitlines() if "|" in line}
+    assert {"git", "pydantic", "docxtpl", "python_redlines", "assembler.build"} & imported == set()
+    started = [line for line in trace.read_text().splitlines() if "trace: built-in: git " in line]
+    assert len(started) == 3, started

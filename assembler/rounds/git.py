@@ -128,10 +128,13 @@ class Repository:
 
     def log_trailers(self, path: str | None = None) -> list[tuple[str, Trailers]]:
         """(commit, trailers) of every commit touching `path` (every commit when None), newest first."""
-        if self.head() is None:
-            return []
         limit = ["--", f":(literal){path}"] if path is not None else []
-        return parse_log(self.git.log("-z", f"--format={LOG_FORMAT}", "HEAD", *limit))
+        try:  # one process: HEAD is looked at only when the log fails (a repository without commits)
+            return parse_log(self.git.log("-z", f"--format={LOG_FORMAT}", "HEAD", *limit))
+        except git.GitCommandError:
+            if self.head() is None:
+                return []
+            raise
 
     def commit_trailers(self, commit: str) -> Trailers:
         """The trailers of one commit (a full commit id); empty when it is not a commit here."""

@@ -12,7 +12,6 @@ import calendar
 import datetime as dt
 import io
 from concurrent.futures import ThreadPoolExecutor
-from functools import cached_property
 from importlib import resources
 
 from assembler.assembly.assemble import AssembledDocument, assemble
@@ -111,15 +110,17 @@ class RenderedDocument:
         self.checked = checked or assembled
         self.companions = companions or {}
         self.when = deal.effective_date or deal.mutual_interest_date
-        # pandoc (the slowest stage before the redline) runs while git is queried and the shell is filled.
-        self._pool = ThreadPoolExecutor(max_workers=1)
+        # pandoc (the slowest stage before the redline) runs while git is queried; docxtpl loads and fills
+        # the shell meanwhile on a second thread, off the way from pandoc's output to the redline.
+        self._pool = ThreadPoolExecutor(max_workers=2)
         self._body = self._pool.submit(render_body, assembled, library, self.when)
+        self._shell = self._pool.submit(fill_shell, assembled, library, deal)
         self._pool.shutdown(wait=False)
 
-    @cached_property
+    @property
     def shell(self) -> bytes:
         """The cover, parties and signature shell filled with the deal (docxtpl), made once."""
-        return fill_shell(self.assembled, self.library, self.deal)
+        return self._shell.result()
 
     def package(self, round_number: int) -> bytes:
         """The document's exact bytes as round `round_number` (the body spliced into the shell)."""
