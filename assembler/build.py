@@ -121,7 +121,7 @@ def build(
         _Digest(
             early_inputs[1],
             document_id or "",
-            today if rendered.assembled.document.kind == "preliminary" else None,
+            today if _prints_dates(rendered, early_inputs[1]) else None,
         )
         if quiet and early_inputs is not None
         else None
@@ -135,6 +135,20 @@ def build(
         else finance_findings(rendered.deal, rendered.library, rendered.checked, first_round=True)
     )
     return replace(result, findings=findings + first_round)
+
+
+def _prints_dates(rendered: RenderedDocument, wording: dict[str, bytes]) -> bool:
+    """Whether the document may print milestone dates (moved forward by the build date once the plan is
+    late): a preliminary document, or any clause or deal wording that names them. Such a round's digest
+    includes the build date."""
+    if rendered.assembled.document.kind == "preliminary":
+        return True
+    texts = [
+        text
+        for placed in rendered.assembled.clauses
+        for text in (placed.clause.body, *(f.text for f in placed.clause.meta.fallbacks))
+    ]
+    return any("milestones" in text for text in texts) or any(b"milestones" in d for d in wording.values())
 
 
 @dataclass(frozen=True)

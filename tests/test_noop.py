@@ -147,3 +147,15 @@ def test_an_unchanged_rebuild_loads_no_renderer_and_reads_git_three_times(
     assert {"git", "pydantic", "docxtpl", "python_redlines", "assembler.build"} & imported == set()
     started = [line for line in trace.read_text().splitlines() if "trace: built-in: git " in line]
     assert len(started) == 3, started
+
+
+def test_a_preliminary_round_is_up_to_date_only_on_its_build_date(
+    repo_workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = repo_workspace
+    monkeypatch.setenv("ASSEMBLER_TODAY", "2026-10-02")
+    made = run_cli(ws, "build", "acme", "--document", "loi")  # its milestone dates follow the build date
+    assert made.exit_code == 0, made.stderr
+    assert unchanged_round(ws.root, "acme", "loi") is not None
+    monkeypatch.setenv("ASSEMBLER_TODAY", "2026-12-01")
+    assert unchanged_round(ws.root, "acme", "loi") is None
