@@ -23,36 +23,45 @@ from assembler.playbook.negotiation import DealState, concession_ledger, negotia
 from assembler.rounds.round import latest_round, rounds
 
 
-def _repository(workspace: Workspace) -> Any:
+def open_repository(workspace: Workspace) -> Any:
+    """The workspace's repository with its history indexed in one walk (None outside a git repository)."""
     # GitPython loads only for commands that read git
-    from assembler.rounds.git import Repository
+    from assembler.rounds.index import IndexedRepository
 
     try:
-        return Repository(workspace.root)
+        return IndexedRepository(workspace.root)
     except RepositoryError:
         return None  # not a repository: no rounds, no ledger
 
 
+_UNSET: Any = object()
+
+
 def deal_state(
-    workspace: Workspace, deal_id: str, document_id: str | None = None, today: dt.date | None = None
+    workspace: Workspace,
+    deal_id: str,
+    document_id: str | None = None,
+    today: dt.date | None = None,
+    *,
+    library: Library | None = None,
+    repo: Any = _UNSET,
 ) -> DealState:
-    """Everything `check` reports about one deal, from the deal file, the library and git."""
-    opened = open_document(workspace, deal_id, document_id)
+    """Everything `check` reports about one deal, from the deal file, the library and git (`library` and
+    `repo`, from `open_repository`, are shared by a command that reads many deals)."""
+    opened = open_document(workspace, deal_id, document_id, library)
     library, deal, document_id = opened.library, opened.deal, opened.document_id
     day = today_from(today)
     overrides = deal_overrides(workspace, deal_id, deal, library)
     assembled = assemble(deal, deal_id, library, document_id, day, overrides)
-    repo = _repository(workspace)
+    if repo is _UNSET:
+        repo = open_repository(workspace)
     found = rounds(repo, deal_id) if repo is not None else []
     progress = progress_from_git(repo, deal_id, library)
     latest = latest_round(repo, deal_id, document_id) if repo is not None else None
-    history = [
-        (
-            f"{r.document_id} r{r.number}",
-            repo.committed(r.commit, DealLayout(deal_id).deal_yaml).decode("utf-8"),
-        )
-        for r in found
-    ]
+    path = DealLayout(deal_id).deal_yaml
+    if repo is not None:
+        repo.prefetch([(r.commit, path) for r in found])  # every round's deal file in one batch read
+    history = [(f"{r.document_id} r{r.number}", repo.committed(r.commit, path).decode()) for r in found]
     findings = evaluate_proven(
         workspace.root,
         deal_id,
@@ -62,6 +71,7 @@ def deal_state(
         today=day,
         progress=progress,
         first_round=latest is None,
+        repo=repo,
     )
     return DealState(
         deal_id,

@@ -14,6 +14,7 @@ from assembler.deals.layout import DealLayout, Workspace
 from assembler.errors import BadInputError
 from assembler.library.validate import open_document
 from assembler.rounds.git import Repository
+from assembler.rounds.index import IndexedRepository
 from assembler.rounds.redline import redline_docx
 from assembler.rounds.round import Round, document_path, redline_path, rounds
 
@@ -38,25 +39,33 @@ def _amended(document_id: str, earlier: list[Round]) -> str | None:
     )
 
 
-def deal_history(workspace: Workspace, deal_id: str) -> list[HistoryEntry]:
-    """Every round of the deal, oldest first, with the deal terms changed since the deal's previous round."""
+def deal_history(
+    workspace: Workspace, deal_id: str, repo: IndexedRepository | None = None
+) -> list[HistoryEntry]:
+    """Every round of the deal, oldest first, with the deal terms changed since the deal's previous round
+    (from one walk of the history and one batch read of the rounds' deal files)."""
     workspace.deal_dir(deal_id)
-    repo = Repository(workspace.root)
+    repo = repo or IndexedRepository(workspace.root)
     entries = []
     previous_yaml: str | None = None
     found = rounds(repo, deal_id)
+    path = DealLayout(deal_id).deal_yaml
+    repo.prefetch([(item.commit, path) for item in found])
     for index, item in enumerate(found):
-        info = repo.commit_info(item.commit)
-        deal_yaml = repo.committed(item.commit, DealLayout(deal_id).deal_yaml).decode("utf-8")
+        indexed = repo.commit(item.commit)
+        if indexed is not None:
+            date, author = indexed.date, indexed.author
+        else:
+            info = repo.commit_info(item.commit)
+            date, author = info.date, info.author
+        deal_yaml = repo.committed(item.commit, path).decode("utf-8")
         changes = (
             [c for c in deal_changes(previous_yaml, deal_yaml) if c[0] != "wording"]
             + wording_changes(previous_yaml, deal_yaml)
             if previous_yaml is not None
             else []
         )
-        entries.append(
-            HistoryEntry(item, info.date, info.author, changes, _amended(item.document_id, found[:index]))
-        )
+        entries.append(HistoryEntry(item, date, author, changes, _amended(item.document_id, found[:index])))
         previous_yaml = deal_yaml
     return entries
 

@@ -1,17 +1,20 @@
 """`status`: one row per deal of the portfolio, from the same deal state `check` builds.
 
 One deal that cannot be read (a broken deal file, an unknown model) never hides the others: its row carries
-the error instead of the deal's figures.
+the error instead of the deal's figures. The library is loaded once and the history walked once for the
+whole portfolio, so the command's cost grows with the deals' own work, not with deals × history.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from assembler.check import deal_state
+from assembler.check import deal_state, open_repository
 from assembler.deals.layout import Workspace
 from assembler.errors import AssemblerError
+from assembler.library.loader import Library
 from assembler.playbook.findings import (
     MilestoneState,
 )
@@ -39,22 +42,46 @@ class StatusRow:
     signed_on: dt.date | None = None
 
 
+@dataclass(frozen=True)
+class Portfolio:
+    """What every deal of one command reads alike: the library, loaded once, and the indexed repository
+    (None outside a git repository)."""
+
+    library: Library
+    repo: Any
+
+    @classmethod
+    def open(cls, workspace: Workspace) -> Portfolio:
+        """The workspace's library and its repository with the history walked once."""
+        return cls(Library(workspace.library_root), open_repository(workspace))
+
+
 def status_rows(workspace: Workspace, today: dt.date | None = None) -> list[StatusRow]:
     """Every deal's row, in deal id order; a deal that fails to load gets a row naming its error."""
+    shared = Portfolio.open(workspace)
     rows = []
     for deal_id in workspace.deal_ids():
         try:
-            rows.append(status_row(workspace, deal_state(workspace, deal_id, today=today)))
+            state = deal_state(workspace, deal_id, today=today, library=shared.library, repo=shared.repo)
+            rows.append(status_row(workspace, state, shared))
         except AssemblerError as exc:
             message = " ".join(str(exc.message).split("\n"))
             rows.append(StatusRow(deal_id, "-", "-", "-", None, 0, None, 0, error=message))
     return rows
 
 
-def status_row(workspace: Workspace, state: DealState) -> StatusRow:
+def status_row(workspace: Workspace, state: DealState, shared: Portfolio | None = None) -> StatusRow:
     """One deal's row, from the state `check` builds (the site builds its rows with it too)."""
     upcoming = next((m for m in state.plan if m.state not in ("done", "n/a")), None)
-    executed = after_signature(workspace, state.deal_id, state.deal)
+    if shared is None:
+        executed = after_signature(workspace, state.deal_id, state.deal)
+    else:
+        executed = (
+            after_signature(workspace, state.deal_id, state.deal, shared.library, shared.repo)
+            if shared.repo is not None
+            else None
+        )
+    library, repo = (shared.library, shared.repo) if shared else (None, None)
     return StatusRow(
         state.deal_id,
         state.deal.partner.name,
@@ -66,6 +93,8 @@ def status_row(workspace: Workspace, state: DealState) -> StatusRow:
         sum(1 for f in state.findings if f.severity == "blocking"),
         executed.items if executed else None,
         target_days=state.target_days,
-        obligations=deal_obligations(workspace, state.deal_id, state.deal, executed) if executed else None,
+        obligations=deal_obligations(workspace, state.deal_id, state.deal, executed, library, repo)
+        if executed
+        else None,
         signed_on=executed.execution.signed_on if executed else None,
     )

@@ -16,12 +16,11 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from assembler.deals.contract import Deal, Wording
+from assembler.deals.contract import Deal, Wording, committed_deal_data
 from assembler.deals.layout import Workspace
 from assembler.errors import DealError
 from assembler.library.loader import Clause, Library
 from assembler.library.schemas import Fallback
-from assembler.yamlfile import YamlFileError, parse_yaml
 
 WORDING_DIR = "wording"
 
@@ -79,10 +78,7 @@ def wording_changes(old_text: str | None, new_text: str) -> list[tuple[str, obje
     between two deal.yaml texts (for history and the concession ledger, next to term changes)."""
 
     def declared(text: str | None) -> dict[str, Wording]:
-        try:
-            data = parse_yaml(text or "", "deal.yaml") or {}
-        except YamlFileError:
-            return {}
+        data = (committed_deal_data(text) if text else None) or {}
         found: dict[str, Wording] = {}
         for raw in data.get("wording") or [] if isinstance(data, dict) else []:
             try:

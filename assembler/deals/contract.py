@@ -7,6 +7,7 @@ characters (they turn into page breaks in Word) and its whitespace normalised.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -466,16 +467,22 @@ def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix.rstrip("."): data}
 
 
+@functools.lru_cache(maxsize=4096)
+def committed_deal_data(text: str) -> Any:
+    """A deal.yaml text (a round's, compared with the next) as data, parsed once per text with the fast safe
+    loader: history, the ledger and approvals all read the same texts. Shared, so never changed by a
+    caller; None when the text is not valid YAML."""
+    try:
+        return parse_yaml(text, "deal.yaml", fast=True)
+    except YamlFileError:
+        return None
+
+
 def deal_changes(old_text: str | None, new_text: str) -> list[tuple[str, Any, Any]]:
     """(key path, old value, new value) for every value that differs; None stands for "not set"."""
 
     def load(text: str | None) -> dict[str, Any]:
-        if not text:
-            return {}
-        try:
-            return flatten(parse_yaml(text, "deal.yaml") or {})
-        except YamlFileError:
-            return {}
+        return flatten(committed_deal_data(text) or {}) if text else {}
 
     old, new = load(old_text), load(new_text)
     return [

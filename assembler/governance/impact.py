@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import functools
+import os
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -225,31 +227,70 @@ def clause_review_markdown(clause: Clause | None) -> str:
     return "\n".join(parts) + "\n"
 
 
-def clause_redline(old: Clause | None, new: Clause | None, library: Library, when: dt.datetime) -> bytes:
-    """Tracked changes from the old clause to the new one, in the house style, authored by the legal team."""
-
+def review_docx(
+    clause: Clause | None, shown: Clause, library: Library, when: dt.datetime, lua_filter: Path
+) -> bytes:
+    """One side of a clause's redline: the clause as Legal reviews it, as Word in the house style, its
+    header and footer naming `shown` (alike on both sides: the only tracked changes are the clause's)."""
     reference = library.root / "templates" / "reference.docx"
     if not reference.exists():
         raise LibraryError("clause_library/templates/reference.docx is missing; run `make house-style`")
-    shown = new or old
-    assert shown is not None
-    # Both sides carry the same header and footer, so the only tracked changes are the clause's own.
     markings = {
         DRAFT_MARKING: f"Clause library review \u2014 {shown.meta.title} ({shown.id}) \u2014 Confidential",
         PARTIES_MARKING: library.config.company.name,
     }
+    body = markdown_to_docx(clause_review_markdown(clause), reference, epoch_of(when.date()), lua_filter)
+    parts = read_parts(body)
+    for name in [n for n in parts if re.fullmatch(r"word/(header|footer)\d*\.xml", n)]:
+        for marker, text in markings.items():
+            parts[name] = replace_text(parts[name], marker, text)
+    return write_package(parts, when.date())
 
-    def render(clause: Clause | None, lua_filter: Path) -> bytes:
-        body = markdown_to_docx(clause_review_markdown(clause), reference, epoch_of(when.date()), lua_filter)
-        parts = read_parts(body)
-        for name in [n for n in parts if re.fullmatch(r"word/(header|footer)\d*\.xml", n)]:
-            for marker, text in markings.items():
-                parts[name] = replace_text(parts[name], marker, text)
-        return write_package(parts, when.date())
 
+def clause_redline(old: Clause | None, new: Clause | None, library: Library, when: dt.datetime) -> bytes:
+    """Tracked changes from the old clause to the new one, in the house style, authored by the legal team."""
+    return clause_redlines([(old, new)], library, when, workers=1)[0]
+
+
+def redline_workers(jobs: int, workers: int | None = None) -> int:
+    """How many external processes run at once: `workers` when given, else one per CPU this process may
+    use, never more than there are jobs."""
+    if workers is None:
+        try:
+            workers = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            workers = os.cpu_count() or 1
+    return max(1, min(workers, jobs))
+
+
+def clause_redlines(
+    pairs: list[tuple[Clause | None, Clause | None]],
+    library: Library,
+    when: dt.datetime,
+    workers: int | None = None,
+) -> list[bytes]:
+    """Each (old, new) clause pair's redline, in the order given. Both sides of every pair are rendered
+    (pandoc), then every pair compared (Docxodus), `redline_workers` processes at a time; threads suffice,
+    the work is in the external processes. One worker is the same work, one job after another."""
+    author = library.config.legal_team
+    sides = [(clause, new or old) for old, new in pairs for clause in (old, new)]
     with resources.as_file(resources.files("assembler.word") / "clause_styles.lua") as lua_filter:
-        old_docx, new_docx = render(old, lua_filter), render(new, lua_filter)
-    return redline_docx(old_docx, new_docx, library.config.legal_team, when)
+
+        def render(side: tuple[Clause | None, Clause | None]) -> bytes:
+            clause, shown = side
+            assert shown is not None  # a change has an old or a new clause
+            return review_docx(clause, shown, library, when, lua_filter)
+
+        def compare(index: int) -> bytes:
+            return redline_docx(docx[2 * index], docx[2 * index + 1], author, when)
+
+        count = redline_workers(len(sides), workers)
+        if count == 1:
+            docx = [render(side) for side in sides]
+            return [compare(i) for i in range(len(pairs))]
+        with concurrent.futures.ThreadPoolExecutor(count, thread_name_prefix="clause-redline") as pool:
+            docx = list(pool.map(render, sides))
+            return list(pool.map(compare, range(len(pairs))))
 
 
 def _stale_lines(stale: list[StaleWording]) -> list[str]:
@@ -281,9 +322,11 @@ def impact_markdown(report: ImpactReport) -> str:
     return "\n".join([*lines, *_stale_lines(report.stale)]) + "\n"
 
 
-def library_impact(workspace: Workspace, base: str, out_dir: Path) -> ImpactReport:
+def library_impact(
+    workspace: Workspace, base: str, out_dir: Path, workers: int | None = None
+) -> ImpactReport:
     """Clauses changed since `base`, the deals they reach, and per clause a redline (written to `out_dir`,
-    with an impact.md summary)."""
+    with an impact.md summary); the redlines run `workers` at a time (default: one per CPU)."""
     # GitPython loads only for commands that read git
     from assembler.rounds.git import Repository
 
@@ -297,12 +340,9 @@ def library_impact(workspace: Workspace, base: str, out_dir: Path) -> ImpactRepo
     changes = library_changes(previous, current)
     deals, warnings = affected_deals(workspace, repo, library, current, changes)
     when = dt.datetime.fromisoformat(repo.commit_info("HEAD").date)
-    outputs = {
-        out_dir / change.redline_name: clause_redline(
-            previous.get(change.clause_id), current.get(change.clause_id), library, when
-        )
-        for change in changes
-    }
+    pairs = [(previous.get(c.clause_id), current.get(c.clause_id)) for c in changes]
+    redlines = clause_redlines(pairs, library, when, workers)
+    outputs = {out_dir / c.redline_name: docx for c, docx in zip(changes, redlines, strict=True)}
     report = ImpactReport(
         base,
         base_commit,

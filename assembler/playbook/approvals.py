@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assembler.assembly.assemble import AssembledDocument
-from assembler.deals.contract import Approval, Deal
+from assembler.deals.contract import Approval, Deal, committed_deal_data
 from assembler.deals.layout import DealLayout
 from assembler.errors import RepositoryError
 from assembler.library.loader import Library
@@ -23,7 +23,9 @@ from assembler.playbook.clock import Progress
 from assembler.playbook.finding import SEVERITY_ORDER, Finding
 from assembler.playbook.findings import evaluate
 from assembler.playbook.wording import wording_findings
-from assembler.yamlfile import YamlFileError, parse_yaml
+
+if TYPE_CHECKING:
+    from assembler.rounds.git import Repository
 
 NO_REPOSITORY = (
     "approvals are taken as written: this folder is not a git repository, so no commit proves who gave them "
@@ -46,10 +48,7 @@ def _key(role: object, name: object, date: object, covers: object) -> tuple[str,
 
 
 def _approval_keys(text: str) -> set[tuple[str, str, str, tuple[str, ...]]]:
-    try:
-        data: Any = parse_yaml(text, "deal.yaml", fast=True)
-    except YamlFileError:
-        return set()
+    data: Any = committed_deal_data(text)
     entries = data.get("approvals") if isinstance(data, dict) else None
     keys = set()
     for entry in entries if isinstance(entries, list) else []:
@@ -58,14 +57,17 @@ def _approval_keys(text: str) -> set[tuple[str, str, str, tuple[str, ...]]]:
     return keys
 
 
-def prove_approvals(root: Path, deal_id: str, deal: Deal, config: Config) -> list[ApprovalProof]:
-    """Each approval of the deal with its proof (or the reason it has none), from the deal file's history."""
+def prove_approvals(
+    root: Path, deal_id: str, deal: Deal, config: Config, repo: Repository | None = None
+) -> list[ApprovalProof]:
+    """Each approval of the deal with its proof (or the reason it has none), from the deal file's history
+    (read through `repo` when the command already opened the repository)."""
     if not deal.approvals:
         return []
     from assembler.rounds.git import Repository  # GitPython loads only when there is something to prove
 
     try:
-        repo = Repository(root)
+        repo = repo or Repository(root)
     except RepositoryError:
         # Outside a git repository nothing can be committed, so nothing an approval lifts can become a round;
         # approvals count as written there, and `check` says they are unproven.
@@ -73,14 +75,11 @@ def prove_approvals(root: Path, deal_id: str, deal: Deal, config: Config) -> lis
     introduced: dict[tuple[str, str, str, tuple[str, ...]], tuple[str, str, str]] = {}
     if repo is not None and repo.head() is not None:
         path = DealLayout(deal_id).deal_yaml
-        raw = repo.git.log("--reverse", "-z", "--format=%H%x1f%an%x1f%ae", "HEAD", "--", f":(literal){path}")
+        authors = repo.log_authors(path)
+        texts = repo.read_blobs([(commit, path) for commit, _, _ in authors])  # one batch read
         previous: set[tuple[str, str, str, tuple[str, ...]]] = set()
-        for record in raw.split("\x00"):
-            parts = record.strip("\n").split("\x1f")
-            if len(parts) != 3:
-                continue
-            commit, author, email = parts
-            present = _approval_keys((repo.read_blob(commit, path) or b"").decode("utf-8", "replace"))
+        for (commit, author, email), text in zip(authors, texts, strict=True):
+            present = _approval_keys((text or b"").decode("utf-8", "replace"))
             for key in present - previous:  # added here (again, if it was removed before)
                 introduced[key] = (commit, author, email)
             previous = present
@@ -146,9 +145,10 @@ def evaluate_proven(
     today: Any = None,
     progress: Progress | None = None,
     first_round: bool = False,
+    repo: Repository | None = None,
 ) -> list[Finding]:
     """The playbook's findings counting only proven approvals; each unproven one is a warning of its own."""
-    proofs = prove_approvals(root, deal_id, deal, library.config)
+    proofs = prove_approvals(root, deal_id, deal, library.config, repo)
     proven = deal.model_copy(update={"approvals": [p.approval for p in proofs if p.proven]})
     findings = evaluate(proven, library, assembled, today=today, progress=progress, first_round=first_round)
     findings += wording_findings(proven, library, assembled)  # negotiated wording, checked as library text

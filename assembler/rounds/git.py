@@ -136,6 +136,43 @@ class Repository:
                 return []
             raise
 
+    def log_authors(self, path: str) -> list[tuple[str, str, str]]:
+        """(commit, author name, author e-mail) of every commit touching `path`, oldest first."""
+        if self.head() is None:
+            return []
+        raw = self.git.log("--reverse", "-z", "--format=%H%x1f%an%x1f%ae", "HEAD", "--", f":(literal){path}")
+        found = []
+        for record in raw.split("\x00"):
+            parts = record.strip("\n").split("\x1f")
+            if len(parts) == 3:
+                found.append((parts[0], parts[1], parts[2]))
+        return found
+
+    def read_blobs(self, wanted: list[tuple[str, str]]) -> list[bytes | None]:
+        """The bytes of each (commit id, path), None where absent, read in one `git cat-file --batch`."""
+        if not wanted:
+            return []
+        with tempfile.TemporaryFile(dir=self.git_dir, prefix="assembler-batch-") as handle:
+            # ids and paths are ours (full commit ids, paths built from validated deal and document ids)
+            handle.write("".join(f"{commit}:{path}\n" for commit, path in wanted).encode("utf-8"))
+            handle.seek(0)
+            raw: bytes = self.git.cat_file(
+                "--batch", istream=handle, stdout_as_string=False, strip_newline_in_stdout=False
+            )
+        found: list[bytes | None] = []
+        at = 0
+        for _ in wanted:
+            end = raw.index(b"\n", at)
+            header = raw[at:end].split(b" ")
+            at = end + 1
+            if len(header) != 3 or header[1] == b"missing":
+                found.append(None)
+                continue
+            size = int(header[2])
+            found.append(raw[at : at + size])
+            at += size + 1
+        return found
+
     def commit_trailers(self, commit: str) -> Trailers:
         """The trailers of one commit (a full commit id); empty when it is not a commit here."""
         if not _SHA1.fullmatch(commit):

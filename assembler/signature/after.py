@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from assembler.deals.contract import Completion, Deal
 from assembler.deals.layout import Workspace
@@ -14,6 +14,9 @@ from assembler.library.checklists import PostSignatureItem, post_signature_check
 from assembler.library.loader import Library
 from assembler.playbook.findings import holds
 from assembler.rounds.executed import Execution, find_execution
+
+if TYPE_CHECKING:
+    from assembler.rounds.git import Repository
 
 
 @dataclass(frozen=True)
@@ -75,19 +78,26 @@ class AfterSignature:
     items: list[AfterSignatureItem]
 
 
-def after_signature(workspace: Workspace, deal_id: str, deal: Deal) -> AfterSignature | None:
-    """The deal's stage document's execution and its post-signature items, or None when not executed."""
+def after_signature(
+    workspace: Workspace,
+    deal_id: str,
+    deal: Deal,
+    library: Library | None = None,
+    repo: Repository | None = None,
+) -> AfterSignature | None:
+    """The deal's stage document's execution and its post-signature items, or None when not executed (the
+    library and repository are opened here unless the command shares its own)."""
     # GitPython loads only for commands that read git
     from assembler.rounds.git import Repository
 
     try:
-        repo = Repository(workspace.root)
+        repo = repo or Repository(workspace.root)
     except RepositoryError:
         return None
     execution = find_execution(repo, deal_id, deal.stage)
     if execution is None:
         return None
-    library = Library(workspace.library_root)
+    library = library or Library(workspace.library_root)
     _check_item_ids(workspace, deal_id, deal, library)
     return AfterSignature(execution, after_signature_items(deal, library, execution.signed_on))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from assembler.assembly.markdown import as_text
 from assembler.deals.contract import Deal, parse_deal_text
@@ -20,6 +20,9 @@ from assembler.errors import AssemblerError
 from assembler.library.loader import Library
 from assembler.rounds.executed import Execution
 from assembler.signature.after import AfterSignature, after_signature
+
+if TYPE_CHECKING:
+    from assembler.rounds.git import Repository
 
 ObligationKind = Literal[
     "post-signature", "first-qbr", "renewal-notice", "term-end", "minimum-commitment", "exclusivity-end"
@@ -132,13 +135,15 @@ def open_obligations(obligations: list[Obligation], today: dt.date) -> list[Obli
     return [o for o in obligations if o.state(today) != "done"]
 
 
-def executed_terms(workspace: Workspace, execution: Execution, current: Deal) -> Deal:
+def executed_terms(
+    workspace: Workspace, execution: Execution, current: Deal, repo: Repository | None = None
+) -> Deal:
     """The deal as it stood in the signed round (the executed agreement's terms); the current file when the
     round's copy cannot be read."""
     from assembler.rounds.git import Repository
     from assembler.rounds.round import find_round
 
-    repo = Repository(workspace.root)
+    repo = repo or Repository(workspace.root)
     signed = find_round(repo, execution.deal_id, execution.document_id, execution.round_number)
     path = f"agreements/{execution.deal_id}/deal.yaml"
     text = repo.read_blob(signed.commit, path) if signed else None
@@ -151,13 +156,19 @@ def executed_terms(workspace: Workspace, execution: Execution, current: Deal) ->
 
 
 def deal_obligations(
-    workspace: Workspace, deal_id: str, deal: Deal, signed: AfterSignature | None = None
+    workspace: Workspace,
+    deal_id: str,
+    deal: Deal,
+    signed: AfterSignature | None = None,
+    library: Library | None = None,
+    repo: Repository | None = None,
 ) -> list[Obligation] | None:
-    """The executed deal's obligations, or None when its stage document is not executed."""
-    signed = signed or after_signature(workspace, deal_id, deal)
+    """The executed deal's obligations, or None when its stage document is not executed (the library and
+    repository are opened here unless the command shares its own)."""
+    signed = signed or after_signature(workspace, deal_id, deal, library, repo)
     if signed is None:
         return None
-    library = Library(workspace.library_root)
+    library = library or Library(workspace.library_root)
     after = [(i.id, i.text, i.due, i.done is not None) for i in signed.items]
-    terms = executed_terms(workspace, signed.execution, deal)
+    terms = executed_terms(workspace, signed.execution, deal, repo)
     return obligations_for(terms, signed.execution.signed_on, after, library.config.first_qbr_days)
