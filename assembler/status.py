@@ -8,19 +8,21 @@ whole portfolio, so the command's cost grows with the deals' own work, not with 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from assembler.check import deal_state, open_repository
+from assembler.deals.contract import Completion
 from assembler.deals.layout import Workspace
 from assembler.errors import AssemblerError
 from assembler.library.loader import Library
 from assembler.playbook.findings import (
     MilestoneState,
 )
-from assembler.playbook.negotiation import DealState
+from assembler.playbook.negotiation import DealState, today_from
 from assembler.signature.after import AfterSignatureItem, after_signature
 from assembler.signature.obligations import Obligation, deal_obligations
+from assembler.status_cache import open_memory
 
 
 @dataclass(frozen=True)
@@ -57,16 +59,37 @@ class Portfolio:
 
 
 def status_rows(workspace: Workspace, today: dt.date | None = None) -> list[StatusRow]:
-    """Every deal's row, in deal id order; a deal that fails to load gets a row naming its error."""
+    """Every deal's row, in deal id order; a deal that fails to load gets a row naming its error. A row
+    whose inputs are unchanged since the last `status` is reused (status_cache)."""
     shared = Portfolio.open(workspace)
+    day = today_from(today)
+    try:
+        signed = shared.library.config.signed_approvals
+    except AssemblerError:
+        signed = True  # a config that does not load: every deal reports it, nothing is remembered
+    memory = open_memory(workspace, shared.repo, signed, day)
     rows = []
     for deal_id in workspace.deal_ids():
+        key = memory.key(deal_id) if memory else ""
+        remembered = memory.recall(deal_id, key) if memory else None
+        if remembered is not None and memory is not None:
+            try:
+                rows.append(row_from_json(remembered))
+                continue
+            except (KeyError, TypeError, ValueError):
+                memory.forget(deal_id)
         try:
-            state = deal_state(workspace, deal_id, today=today, library=shared.library, repo=shared.repo)
-            rows.append(status_row(workspace, state, shared))
+            state = deal_state(workspace, deal_id, today=day, library=shared.library, repo=shared.repo)
+            row = status_row(workspace, state, shared)
         except AssemblerError as exc:
             message = " ".join(str(exc.message).split("\n"))
             rows.append(StatusRow(deal_id, "-", "-", "-", None, 0, None, 0, error=message))
+            continue
+        rows.append(row)
+        if memory is not None:
+            memory.remember(deal_id, key, row_to_json(row))
+    if memory is not None:
+        memory.save()
     return rows
 
 
@@ -98,3 +121,60 @@ def status_row(workspace: Workspace, state: DealState, shared: Portfolio | None 
         else None,
         signed_on=executed.execution.signed_on if executed else None,
     )
+
+
+def row_to_json(row: StatusRow) -> dict[str, Any]:
+    """A row as JSON data (dates as ISO text, a completion as its JSON), for status_cache."""
+    data = asdict(row)
+    if row.next_milestone is not None:
+        data["next_milestone"]["due"] = row.next_milestone.due.isoformat()
+    if row.after_signature is not None:
+        data["after_signature"] = [
+            {
+                "id": item.id,
+                "text": item.text,
+                "due": item.due.isoformat(),
+                "done": item.done.model_dump_json() if item.done is not None else None,
+            }
+            for item in row.after_signature
+        ]
+    if row.obligations is not None:
+        data["obligations"] = [{**asdict(o), "due": o.due.isoformat()} for o in row.obligations]
+    data["signed_on"] = row.signed_on.isoformat() if row.signed_on else None
+    return data
+
+
+def row_from_json(data: dict[str, Any]) -> StatusRow:
+    """The row `row_to_json` wrote."""
+    milestone, after, obligations = data["next_milestone"], data["after_signature"], data["obligations"]
+    return StatusRow(
+        data["deal_id"],
+        data["partner"],
+        data["model"],
+        data["stage"],
+        data["round"],
+        data["day"],
+        None if milestone is None else MilestoneState(**{**milestone, "due": _day(milestone["due"])}),
+        data["blocking"],
+        None
+        if after is None
+        else [
+            AfterSignatureItem(
+                item["id"],
+                item["text"],
+                _day(item["due"]),
+                None if item["done"] is None else Completion.model_validate_json(item["done"]),
+            )
+            for item in after
+        ],
+        target_days=data["target_days"],
+        error=data["error"],
+        obligations=None
+        if obligations is None
+        else [Obligation(**{**o, "due": _day(o["due"])}) for o in obligations],
+        signed_on=None if data["signed_on"] is None else _day(data["signed_on"]),
+    )
+
+
+def _day(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
