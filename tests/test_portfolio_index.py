@@ -136,3 +136,23 @@ def test_parallel_clause_redlines_are_the_serial_ones_in_order(workspace: Worksp
     assert clause_redlines(pairs, library, when, workers=3) == serial
     assert len(set(serial)) == 3  # three different redlines, not one repeated
     assert redline_workers(10, None) >= 1 and redline_workers(2, 8) == 2 and redline_workers(0, 4) == 1
+
+
+def test_lint_in_parallel_reports_what_one_process_reports_in_the_same_order(workspace: Workspace) -> None:
+    from assembler.governance.lint import lint_library
+
+    clauses = workspace.library_root / "clauses"
+    law = clauses / "general" / "governing-law.md"
+    (clauses / "co-sell" / "governing-law.md").write_text(law.read_text())  # an id used twice
+    fees = clauses / "referral" / "referral-fees.md"
+    unknown = "{{ terms.x | nofilter }}"  # an unknown value through an unknown filter
+    fees.write_text(fees.read_text().replace("{{ terms.referral_fee_pct | pct }}", unknown))
+    audit = clauses / "general" / "audit-rights.md"
+    audit.write_text(audit.read_text() + "\nThis Agreement creates unlimited liability. {% if %}\n")
+    (clauses / "general" / "not-text.md").write_bytes(b"---\nid: not-text\n---\n\xff\xfe")
+    (clauses / "general" / "no-front-matter.md").write_text("A clause without front matter.\n")
+    library = Library(workspace.library_root)
+    serial = lint_library(library, workers=1)
+    parallel = lint_library(Library(workspace.library_root), workers=3)
+    assert parallel == serial
+    assert len(serial.problems) >= 6

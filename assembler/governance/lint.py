@@ -18,24 +18,23 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from jinja2 import nodes
 
-from assembler.assembly.sandbox import sandbox
 from assembler.errors import LibraryError
+from assembler.governance.lint_clauses import ClauseTemplate, clauses_work
 from assembler.governance.revisions import clause_text, clauses_in_tree, resolve_base
 from assembler.governance.templates import (
     INTERNAL_VALUES,
     _reachable_text,
     _resolve,
     context_paths,
-    template_names,
 )
 from assembler.library.loader import (
     AUTHORING,
     Clause,
     Library,
-    read_clauses,
+    collect_clauses,
     work_tree_clause_files,
 )
-from assembler.library.patterns import PATTERNS_FILE, RedFlagPattern, RedFlagPatterns, load_red_flag_patterns
+from assembler.library.patterns import PATTERNS_FILE, RedFlagPatterns, load_red_flag_patterns
 from assembler.library.schemas import CLAUSE_ID, PartnershipModel
 
 if TYPE_CHECKING:
@@ -54,24 +53,37 @@ class LintReport:
     versioned: list[str] = field(default_factory=list)  # clause ids changed since the base, version raised
 
 
-@dataclass(frozen=True)
-class _Template:
-    where: str  # "the body" or "fallback <id>"
-    ast: nodes.Template
-
-
 class _Linter:
-    """One pass over the library; each check appends `<file>: <what is wrong>; <what to do>` lines."""
+    """One pass over the library; each check appends `<file>: <what is wrong>; <what to do>` lines. What
+    each clause file shows on its own is worked out first (lint_clauses, in parallel for a large library)."""
 
-    def __init__(self, library: Library, files: dict[str, bytes]) -> None:
+    def __init__(self, library: Library, files: dict[str, bytes], workers: int | None = None) -> None:
         self.library = library
         self.problems: list[str] = []
-        self.clauses, found = read_clauses(files)
+        works = clauses_work(files, self._patterns(), workers)
+        self.clauses, found = collect_clauses((w.source, w.clause) for w in works)
+        self.work = {id(w.clause): w for w in works}  # a clause's own results, by the clause kept
         self.problems += found
         self.broken = {Path(source).stem for source in files} - set(self.clauses)
         self.env = jinja2.Environment()
-        self.templates: dict[str, list[_Template]] = {}
+        self.templates: dict[str, list[ClauseTemplate]] = {}
+        self.asts: dict[tuple[str, str], nodes.Template] = {}
         self.contents: dict[tuple[str, str], list[str]] = {}  # (model, document) → its clause ids
+
+    def _patterns(self) -> RedFlagPatterns | None:
+        """The red-flag patterns when they load (if not, `run` reports why, in its place among the checks)."""
+        try:
+            self.library.red_flags  # noqa: B018 - the patterns name its rules
+            return load_red_flag_patterns(self.library)
+        except LibraryError:
+            return None
+
+    def _ast(self, clause_id: str, template: ClauseTemplate) -> nodes.Template:
+        """A template's syntax tree, parsed again when a check needs it (it parsed once already)."""
+        key = (clause_id, template.where)
+        if key not in self.asts:
+            self.asts[key] = self.env.parse(template.text)
+        return self.asts[key]
 
     def load(self, name: str) -> Any:
         try:
@@ -105,35 +117,12 @@ class _Linter:
             else:
                 self.check_red_flags(patterns)
 
-    # Templates: each clause's body and fallbacks, parsed once.
+    # Templates: each clause's body and fallbacks, parsed once (by lint_clauses).
     def parse_templates(self) -> None:
-
-        real = sandbox("USD")
         for clause in self.clauses.values():
-            parsed = []
-            sources = [
-                ("the body", clause.body),
-                *((f"fallback {f.id}", f.text) for f in clause.meta.fallbacks),
-            ]
-            for where, text in sources:
-                try:
-                    ast = self.env.parse(text)
-                except jinja2.TemplateSyntaxError as exc:
-                    self.problems.append(
-                        f"{clause.path}: template syntax error in {where}, line {exc.lineno}: {exc.message}; "
-                        "fix the Jinja tag"
-                    )
-                    continue
-                for node in ast.find_all((nodes.Filter, nodes.Test)):
-                    table = real.filters if isinstance(node, nodes.Filter) else real.tests
-                    if node.name not in table:
-                        kind = "filter" if isinstance(node, nodes.Filter) else "test"
-                        self.problems.append(
-                            f"{clause.path}: {where} uses the {kind} {node.name!r}, which does not exist; "
-                            f"use one listed in {AUTHORING} (Filters) or a Jinja built-in"
-                        )
-                parsed.append(_Template(where, ast))
-            self.templates[clause.id] = parsed
+            work = self.work[id(clause)]
+            self.problems += work.problems
+            self.templates[clause.id] = work.templates
 
     def check_variables(self) -> None:
         known = context_paths(self.library)
@@ -149,7 +138,7 @@ class _Linter:
                     )
             used: set[str] = set()
             for template in self.templates[clause.id]:
-                for name in sorted(template_names(template.ast)):
+                for name in template.names:
                     value, exists = _resolve(name, known, parents)
                     if name.split(".")[0] in INTERNAL_VALUES:
                         self.problems.append(
@@ -279,7 +268,7 @@ class _Linter:
                     "document.kind": document.kind,
                 }
                 for template in self.templates.get(clause.id, []):
-                    text = "".join(_reachable_text(template.ast, facts))
+                    text = "".join(_reachable_text(self._ast(clause.id, template), facts))
                     for target in _REF.findall(text):
                         if target in self.clauses and target not in self.contents[(model_id, document_id)]:
                             places = missing.setdefault(target, [])
@@ -321,13 +310,10 @@ class _Linter:
         allowed = {(a.clause, a.pattern) for a in patterns.allow}
         pattern_ids = {p.id for p in patterns.patterns}
         used: set[tuple[str, str]] = set()
+        by_id = {p.id: p for p in patterns.patterns}
         for clause in self.clauses.values():
-            texts = [clause.meta.title, clause.body, *(f.text for f in clause.meta.fallbacks)]
-            hits: dict[str, tuple[RedFlagPattern, str]] = {}
-            for text in texts:
-                for item, passage in patterns.matches(text):
-                    hits.setdefault(item.id, (item, passage))
-            for item, passage in hits.values():
+            hits = [(by_id[pattern_id], passage) for pattern_id, passage in self.work[id(clause)].hits]
+            for item, passage in hits:
                 if (clause.id, item.id) in allowed:
                     used.add((clause.id, item.id))
                     continue
@@ -377,11 +363,17 @@ class _Linter:
         return versioned
 
 
-def lint_library(library: Library, base: dict[str, Clause] | None = None, base_label: str = "") -> LintReport:
+def lint_library(
+    library: Library,
+    base: dict[str, Clause] | None = None,
+    base_label: str = "",
+    workers: int | None = None,
+) -> LintReport:
     """Check every clause file and the models, checklist and red-flag patterns that use them; with `base`
-    (the clauses at a base revision), also that every clause whose text changed has a higher version."""
+    (the clauses at a base revision), also that every clause whose text changed has a higher version
+    (`workers`: processes for the per-file checks, by default one per CPU for a large library)."""
     files = work_tree_clause_files(library)
-    linter = _Linter(library, files)
+    linter = _Linter(library, files, workers)
     linter.run()
     versioned = linter.check_versions(base, base_label) if base is not None else []
     return LintReport(len(files), linter.problems, versioned)

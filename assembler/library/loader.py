@@ -6,6 +6,7 @@ Everything here is read from `clause_library/`; nothing about the law or the pla
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -267,29 +268,39 @@ class Library:
 AUTHORING = "clause_library/AUTHORING.md"
 
 
-def read_clauses(files: dict[str, bytes]) -> tuple[dict[str, Clause], list[str]]:
-    """Parse clause files (`clause_library/clauses/...` path → bytes): the clauses by id, and one problem
-    line for each file that does not parse or reuses an id."""
+def read_clause_file(source: str, data: bytes) -> Clause | str:
+    """One clause file parsed, or the problem line saying why it does not parse."""
+    try:
+        return parse_clause(data.decode("utf-8"), source, Path(source))
+    except UnicodeDecodeError:
+        return f"{source}: not UTF-8 text; save it as UTF-8"
+    except LibraryError as exc:
+        message = str(exc.message)
+        return message if ";" in message else f"{message}; see {AUTHORING}"
+
+
+def collect_clauses(parsed: Iterable[tuple[str, Clause | str]]) -> tuple[dict[str, Clause], list[str]]:
+    """The clauses by id from parsed files (path → clause or problem, in path order), and the problems:
+    each file that does not parse, and each that reuses an id."""
     clauses: dict[str, Clause] = {}
     problems: list[str] = []
-    for source, data in sorted(files.items()):
-        try:
-            clause = parse_clause(data.decode("utf-8"), source, Path(source))
-        except UnicodeDecodeError:
-            problems.append(f"{source}: not UTF-8 text; save it as UTF-8")
-            continue
-        except LibraryError as exc:
-            message = str(exc.message)
-            problems.append(message if ";" in message else f"{message}; see {AUTHORING}")
-            continue
-        if clause.id in clauses:
+    for source, clause in parsed:
+        if isinstance(clause, str):
+            problems.append(clause)
+        elif clause.id in clauses:
             problems.append(
                 f"{source}: clause id {clause.id!r} is also used by {clauses[clause.id].path}; "
                 "give one of them a new id (and file name)"
             )
-            continue
-        clauses[clause.id] = clause
+        else:
+            clauses[clause.id] = clause
     return clauses, problems
+
+
+def read_clauses(files: dict[str, bytes]) -> tuple[dict[str, Clause], list[str]]:
+    """Parse clause files (`clause_library/clauses/...` path → bytes): the clauses by id, and one problem
+    line for each file that does not parse or reuses an id."""
+    return collect_clauses((source, read_clause_file(source, data)) for source, data in sorted(files.items()))
 
 
 def work_tree_clause_files(library: Library) -> dict[str, bytes]:
