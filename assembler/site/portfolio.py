@@ -23,7 +23,7 @@ from assembler.library.loader import Library
 from assembler.playbook.findings import position_score
 from assembler.playbook.negotiation import DealState
 from assembler.site.charts import PositionChart, Timeline, position_chart, timeline
-from assembler.status import StatusRow, status_row
+from assembler.status import Portfolio, StatusRow, status_row
 
 # Only files the tool itself names are published: no hidden files, no odd characters in a URL.
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
@@ -136,26 +136,35 @@ class BrokenDeal:
 
 def gather(workspace: Workspace, today: dt.date) -> list[DealView | BrokenDeal]:
     """Every deal folder of the workspace, in id order."""
-    library = Library(workspace.library_root)
+    shared = Portfolio.open(workspace)  # one library load and one walk of the history for every deal
     found: list[DealView | BrokenDeal] = []
     for deal_id in workspace.deal_ids():
         try:
-            found.append(deal_view(workspace, library, deal_id, today))
+            found.append(deal_view(workspace, shared.library, deal_id, today, shared))
         except AssemblerError as exc:
             found.append(BrokenDeal(deal_id, exc.format_message().splitlines() or ["unknown error"]))
     return found
 
 
-def deal_view(workspace: Workspace, library: Library, deal_id: str, today: dt.date) -> DealView:
-    """One deal's row and page data; raises the deal's `AssemblerError` when it does not load."""
-    state = deal_state(workspace, deal_id, today=today)
-    row = status_row(workspace, state)
+def deal_view(
+    workspace: Workspace, library: Library, deal_id: str, today: dt.date, shared: Portfolio | None = None
+) -> DealView:
+    """One deal's row and page data (`shared`: the library and repository every deal of the site reads);
+    raises the deal's `AssemblerError` when it does not load."""
+    if shared is None:
+        state = deal_state(workspace, deal_id, today=today)
+    else:
+        state = deal_state(workspace, deal_id, today=today, library=shared.library, repo=shared.repo)
+    row = status_row(workspace, state, shared)
     timeline_data = library.timeline
     clock = (state.target_days, timeline_data.escalation_days, timeline_data.stale_days)  # T per model
-    try:
-        history = deal_history(workspace, deal_id)
-    except RepositoryError:
-        history = []  # not a repository: no rounds yet to show
+    if shared is not None:
+        history = deal_history(workspace, deal_id, shared.repo) if shared.repo is not None else []
+    else:
+        try:
+            history = deal_history(workspace, deal_id)
+        except RepositoryError:
+            history = []  # not a repository: no rounds yet to show
     files = published_files(workspace, deal_id)
     rounds = round_views(history, files)
     executed = row.after_signature is not None
