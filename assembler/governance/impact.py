@@ -328,10 +328,10 @@ def library_impact(
     """Clauses changed since `base`, the deals they reach, and per clause a redline (written to `out_dir`,
     with an impact.md summary); the redlines run `workers` at a time (default: one per CPU)."""
     # GitPython loads only for commands that read git
-    from assembler.rounds.git import Repository
+    from assembler.rounds.index import IndexedRepository
 
     library = Library(workspace.library_root)
-    repo = Repository(workspace.root)
+    repo = IndexedRepository(workspace.root)  # every deal's rounds from one walk of the history
     base_commit = resolve_base(repo, base)
     current, problems = read_clauses(work_tree_clause_files(library))
     if problems:
