@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from assembler.deals.contract import committed_deal_data
+from assembler.deals.committed import committed_deal_data
 from assembler.deals.layout import Workspace
 from assembler.governance.impact import clause_redlines, redline_workers
 from assembler.library.loader import Library

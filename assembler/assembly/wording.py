@@ -16,7 +16,8 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from assembler.deals.contract import Deal, Wording, committed_deal_data
+from assembler.deals.committed import committed_deal_data
+from assembler.deals.contract import Deal, Wording
 from assembler.deals.layout import Workspace
 from assembler.errors import DealError
 from assembler.library.loader import Clause, Library

@@ -7,7 +7,6 @@ characters (they turn into page breaks in Word) and its whitespace normalised.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from assembler.deals.committed import committed_deal_data
 from assembler.deals.currencies import ISO_4217
 from assembler.deals.fields import Days as Days
 from assembler.deals.fields import Email as Email
@@ -465,17 +465,6 @@ def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
             flat.update(flatten(value, f"{prefix}{key}."))
         return flat
     return {prefix.rstrip("."): data}
-
-
-@functools.lru_cache(maxsize=4096)
-def committed_deal_data(text: str) -> Any:
-    """A deal.yaml text (a round's, compared with the next) as data, parsed once per text with the fast safe
-    loader: history, the ledger and approvals all read the same texts. Shared, so never changed by a
-    caller; None when the text is not valid YAML."""
-    try:
-        return parse_yaml(text, "deal.yaml", fast=True)
-    except YamlFileError:
-        return None
 
 
 def deal_changes(old_text: str | None, new_text: str) -> list[tuple[str, Any, Any]]:

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assembler.assembly.assemble import AssembledDocument
-from assembler.deals.contract import Approval, Deal, committed_deal_data
+from assembler.deals.committed import committed_deal_data
+from assembler.deals.contract import Approval, Deal
 from assembler.deals.layout import DealLayout
 from assembler.errors import RepositoryError
 from assembler.library.loader import Library
