@@ -12,6 +12,14 @@ from collections.abc import Mapping, Sequence
 from assembler.errors import ToolTimeout, tool_timeout
 
 
+def usable_cpus() -> int:
+    """How many CPUs this process may run on (its affinity on Linux, else the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def run_bounded(
     command: Sequence[str],
     *,

@@ -63,7 +63,7 @@ def _child(root: Path, spec: dict[str, Any], order: dict[str, Any]) -> None:
     os._exit(code)
 
 
-def _wait_for_group(group: int) -> None:
+def wait_for_group(group: int) -> None:
     """A killed child's git processes run on to their end (only the assembler process died); wait for them
     so the test looks at the state the crash really left."""
     while True:
@@ -86,7 +86,7 @@ def main() -> None:
         with contextlib.suppress(PermissionError, ProcessLookupError):
             os.setpgid(pid, pid)  # the child does it too; whichever comes first
         _, status = os.waitpid(pid, 0)
-        _wait_for_group(pid)
+        wait_for_group(pid)
         print(json.dumps({"status": os.waitstatus_to_exitcode(status)}), flush=True)
 
 

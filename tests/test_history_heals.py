@@ -11,7 +11,6 @@ import os
 import random
 import subprocess
 import sys
-import time
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +20,7 @@ import pytest
 from assembler.deals.layout import Workspace
 
 from .conftest import EXAMPLES, git, run_cli, set_deal
+from .fault_driver import wait_for_group
 
 STEPS = [
     "before-commit",
@@ -137,15 +137,6 @@ def _loi_build(ws: Workspace, **env: str) -> subprocess.Popen[str]:
         text=True,
         start_new_session=True,  # its own process group, so the test can wait for its git processes
     )
-
-
-def _wait_for_group(group: int) -> None:
-    while True:
-        try:
-            os.killpg(group, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.002)
 
 
 def _trace(path: Path) -> dict[str, float]:
@@ -305,7 +296,7 @@ def test_builds_killed_at_random_moments_heal(repo_workspace: Workspace, tmp_pat
             ws, ASSEMBLER_KILL_AFTER=f"locked={chooser.uniform(0, real['done'] - real['locked'])}"
         )
         _, err = process.communicate(timeout=300)
-        _wait_for_group(process.pid)
+        wait_for_group(process.pid)
         assert process.returncode in (-9, 0), err
         _assert_crash_state(ws, paths, older)
         if process.returncode == -9:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import concurrent.futures
 import datetime as dt
 import functools
-import os
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -22,6 +21,7 @@ from assembler.library.loader import Clause, Library, read_clauses, work_tree_cl
 from assembler.library.patterns import _JINJA_TAG
 from assembler.rounds.redline import redline_docx
 from assembler.rounds.round import Round, document_path, rounds
+from assembler.subprocesses import usable_cpus
 from assembler.word.package import DRAFT_MARKING, PARTIES_MARKING, read_parts, replace_text, write_package
 from assembler.word.pandoc import markdown_to_docx
 from assembler.word.render import epoch_of
@@ -255,12 +255,7 @@ def clause_redline(old: Clause | None, new: Clause | None, library: Library, whe
 def redline_workers(jobs: int, workers: int | None = None) -> int:
     """How many external processes run at once: `workers` when given, else one per CPU this process may
     use, never more than there are jobs."""
-    if workers is None:
-        try:
-            workers = len(os.sched_getaffinity(0))
-        except AttributeError:  # not on Linux
-            workers = os.cpu_count() or 1
-    return max(1, min(workers, jobs))
+    return max(1, min(usable_cpus() if workers is None else workers, jobs))
 
 
 def clause_redlines(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import concurrent.futures
 import functools
 import multiprocessing
-import os
 from dataclasses import dataclass
 
 import jinja2
@@ -19,6 +18,7 @@ from assembler.assembly.sandbox import sandbox
 from assembler.governance.templates import template_names
 from assembler.library.loader import AUTHORING, Clause, read_clause_file
 from assembler.library.patterns import RedFlagPatterns
+from assembler.subprocesses import usable_cpus
 
 # Below this many clause files, starting processes costs more than it saves.
 PARALLEL_FROM = 300
@@ -103,10 +103,7 @@ def lint_workers(files: int, workers: int | None = None) -> int:
     if workers is None:
         if files < PARALLEL_FROM:
             return 1
-        try:
-            workers = len(os.sched_getaffinity(0))
-        except AttributeError:  # not on Linux
-            workers = os.cpu_count() or 1
+        workers = usable_cpus()
     return max(1, min(workers, files))
 
 
